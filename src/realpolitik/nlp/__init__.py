@@ -124,7 +124,9 @@ def parse(text: str, nlp: Language | None = None) -> ParsedText:
     return next(parse_many([text], nlp=nlp))
 
 
-def parse_many(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> Iterator[ParsedText]:
+def parse_many(
+    texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64
+) -> Iterator[ParsedText]:
     """Parse documents lazily, batching all their paragraphs through ``nlp.pipe``."""
     nlp = nlp or load_nlp()
     for text in texts:

@@ -1,0 +1,38 @@
+# Quick start: `make demo` (install + ingest the bundled sample + summary), `make test`.
+# Both create .venv themselves and install the pinned versions of constraints.txt.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+DB     ?= realpolitik.duckdb
+SAMPLE := src/realpolitik/sample/wikinews_2019_2020.jsonl
+
+.PHONY: install install-dev demo test lint clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install -c constraints.txt -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -c constraints.txt -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/realpolitik ingest $(SAMPLE) --db $(DB)
+	$(BIN)/realpolitik stats --db $(DB)
+
+test: install-dev
+	$(BIN)/pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache .ruff_cache
