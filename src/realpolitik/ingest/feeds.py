@@ -1,0 +1,165 @@
+"""RSS/Atom feeds (feedparser): one Article per entry, with the entry's page fetched for full text."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from realpolitik.errors import InputError
+from realpolitik.ingest.articles import check_length, clean_title, make_article
+from realpolitik.ingest.fetch import FetchedResource, is_url
+from realpolitik.ingest.html import PageText, decode_html, extract_page, strip_html
+from realpolitik.ingest.limits import IngestLimits
+from realpolitik.ingest.sniff import sniff
+from realpolitik.models import Article, InputProblem, text_hash
+
+Fetch = Callable[[str], FetchedResource]
+
+
+def parse_feed(data: bytes, base_url: str | None = None) -> Any:
+    """feedparser's result for feed bytes (relative links resolved against ``base_url``).
+
+    The data goes in as a stream: given bytes or str, feedparser may treat them as a file name.
+    """
+    import feedparser  # only feeds need it
+
+    headers = {"content-location": base_url} if base_url else None
+    return feedparser.parse(io.BytesIO(data), response_headers=headers)
+
+
+def read_feed(
+    data: bytes, origin: str, limits: IngestLimits, fetch: Fetch | None, *, base_url: str | None = None
+) -> Iterator[Article | InputProblem]:
+    parsed = parse_feed(data, base_url)
+    entries = list(parsed.entries)
+    if not entries:
+        if parsed.bozo:
+            reason = parsed.get("bozo_exception")
+            raise InputError(origin, f"broken feed: {reason or 'not well-formed'}; no entries read")
+        if not parsed.version:
+            raise InputError(origin, "not an RSS or Atom feed")
+        yield InputProblem(origin, "feed has no entries", kind="skipped")
+        return
+    if len(entries) > limits.max_feed_entries:
+        yield InputProblem(
+            origin,
+            f"feed has {len(entries):,} entries; only the first {limits.max_feed_entries:,} are read "
+            "(max_feed_entries)",
+            kind="skipped",
+        )
+        del entries[limits.max_feed_entries :]
+    feed_title = clean_title(strip_html(parsed.feed.get("title") or "")) or None
+    seen_keys: set[str] = set()
+    seen_texts: set[str] = set()
+    for number, entry in enumerate(entries, 1):
+        key = entry.get("id") or entry.get("link")
+        if key and key in seen_keys:
+            yield InputProblem(
+                origin, f"entry {number}: repeats an earlier entry ({key}): skipped", number, "skipped"
+            )
+            continue
+        try:
+            article = _entry_article(entry, number, origin, feed_title, limits, fetch)
+        except InputError as exc:
+            yield InputProblem(exc.origin, exc.message, exc.line)
+            continue
+        digest = text_hash(article.text)
+        if digest in seen_texts:
+            yield InputProblem(
+                origin, f"entry {number}: same text as an earlier entry: skipped", number, "skipped"
+            )
+            continue
+        if key:
+            seen_keys.add(key)
+        seen_texts.add(digest)
+        yield article
+
+
+def _entry_article(
+    entry: Any, number: int, origin: str, feed_title: str | None, limits: IngestLimits, fetch: Fetch | None
+) -> Article:
+    link = entry.get("link") or None
+    summary = _entry_text(entry)
+    metadata: dict[str, Any] = {"feed": origin}
+    if feed_title:
+        metadata["feed_title"] = feed_title
+    page: PageText | None = None
+    if fetch is not None and link and is_url(link):
+        try:
+            page = fetch_page(link, fetch)
+        except InputError as exc:
+            metadata["fetch_error"] = exc.message
+    # A page that yields less than the feed's own text (a paywall teaser, a cookie notice) loses.
+    if page is not None and len(page.text) >= len(summary):
+        text = page.text
+        metadata["text_from"] = "page"
+        metadata.update({k: v for k, v in page.metadata.items() if k not in metadata})
+    elif summary:
+        text = summary
+        metadata["text_from"] = "feed"
+    else:
+        why = f"; fetching the page failed: {metadata['fetch_error']}" if "fetch_error" in metadata else ""
+        raise InputError(
+            origin, f"entry {number} ({link or 'no link'}): no text in the feed entry{why}", number
+        )
+    check_length(text, origin, limits, number, f"entry {number}: ")
+    author = entry.get("author")
+    if author:
+        metadata.setdefault("author", author)
+    tags = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
+    if tags:
+        metadata.setdefault("tags", tags)
+    day = _entry_date(entry)
+    if day is None and page is not None:
+        day = page.date
+    source = entry.get("source") or {}
+    publisher = (
+        (source.get("title") if isinstance(source, dict) else None)
+        or (page.real_sitename if page else None)
+        or feed_title
+        or (page.sitename if page else None)
+    )
+    title = entry.get("title") or (page.title if page else None)
+    return make_article(
+        text=text,
+        origin=link or f"{origin}:{number}",
+        id=entry.get("id") or link or None,
+        title=strip_html(title) if title and "<" in title else title,
+        date=day,
+        date_source="metadata" if day else "none",
+        publisher=publisher,
+        url=(page.url if page and page.url else None) or link,
+        metadata=metadata,
+    )
+
+
+def fetch_page(url: str, fetch: Fetch) -> PageText:
+    """Fetch a page and extract its main text; raises InputError for anything but an article page."""
+    resource = fetch(url)
+    kind = sniff(resource.body[:65536], resource.content_type)
+    if kind != "html":
+        raise InputError(url, f"not an HTML page ({resource.content_type or kind})")
+    markup, _ = decode_html(resource.body, url, declared=resource.charset)
+    return extract_page(markup, url, url=resource.url)
+
+
+def _entry_text(entry: Any) -> str:
+    """The entry's longest content (full text feeds), else its summary, as plain text."""
+    candidates = [c.get("value") or "" for c in entry.get("content", [])]
+    candidates.append(entry.get("summary") or "")
+    best = max(candidates, key=len)
+    return strip_html(best) if best else ""
+
+
+def _entry_date(entry: Any) -> date | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            try:
+                return date(value.tm_year, value.tm_mon, value.tm_mday)
+            except ValueError:
+                continue
+    return None
