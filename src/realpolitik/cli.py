@@ -351,5 +351,14 @@ def main(
     """realpolitik: ingest news, code who did what to whom (CAMEO/PLOVER), store and query it."""
 
 
+def _register_stage_commands() -> None:
+    """Commands of later stages live beside their stage; each adds itself to the app."""
+    from realpolitik.relations.commands import register as register_relations
+
+    register_relations(app)
+
+
+_register_stage_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,307 @@
+"""The flat events table every relations computation starts from, and the shared helpers
+(actor matching, time windows, period frequencies).
+
+Events arrive as dicts of the output contract (``Event.to_dict()``, plus ``article`` from
+``Store.events``). They are flattened once into a pandas DataFrame so that every aggregate is a
+vectorised group-by, and every figure can be traced back through ``event_id`` and ``doc_id``.
+Negated events are kept in the frame (an analyst may want to see them) but :func:`asserted`
+removes them, and every aggregate in this package calls it first: negated events never count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from realpolitik.errors import InputError, RealpolitikError
+
+# Column order of the events frame. Lists, not sets: the order is what users see in exports.
+COLUMNS: list[str] = [
+    "event_id",
+    "doc_id",
+    "sentence_index",
+    "span_start",
+    "span_end",
+    "date",
+    "date_basis",
+    "source_text",
+    "source_code",
+    "source_country",
+    "source_sector",
+    "source_name",
+    "target_text",
+    "target_code",
+    "target_country",
+    "target_sector",
+    "target_name",
+    "cameo_code",
+    "cameo_root",
+    "cameo_name",
+    "goldstein",
+    "quad_class",
+    "plover_event",
+    "plover_mode",
+    "polarity",
+    "modality",
+    "attribution",
+    "confidence",
+    "trigger",
+    "sentence",
+    "title",
+    "publisher",
+    "url",
+]
+_REQUIRED = ("event_id", "doc_id", "source", "cameo")
+
+COOPERATION_QUADS = (1, 2)  # verbal and material cooperation
+CONFLICT_QUADS = (3, 4)  # verbal and material conflict
+
+
+def _sub(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = row.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _flat(row: Mapping[str, Any], line: int, origin: str) -> dict[str, Any]:
+    missing = [k for k in _REQUIRED if row.get(k) in (None, "")]
+    if missing:
+        raise InputError(origin, f"event lacks {', '.join(missing)}", line=line)
+    src, tgt, cameo = _sub(row, "source"), _sub(row, "target"), _sub(row, "cameo")
+    plover, article = _sub(row, "plover"), _sub(row, "article")
+    if not src.get("code"):
+        raise InputError(origin, "event source has no code", line=line)
+    for key in ("goldstein", "quad_class", "code"):
+        if cameo.get(key) is None:
+            raise InputError(origin, f"event cameo lacks {key}", line=line)
+    span = row.get("span") or (None, None)
+    code = str(cameo["code"])
+    return {
+        "event_id": str(row["event_id"]),
+        "doc_id": str(row["doc_id"]),
+        "sentence_index": row.get("sentence_index"),
+        "span_start": span[0] if len(span) > 0 else None,
+        "span_end": span[1] if len(span) > 1 else None,
+        "date": row.get("date"),
+        "date_basis": row.get("date_basis"),
+        "source_text": src.get("text"),
+        "source_code": str(src["code"]).upper(),
+        "source_country": src.get("country"),
+        "source_sector": src.get("sector"),
+        "source_name": src.get("name"),
+        "target_text": tgt.get("text"),
+        "target_code": str(tgt["code"]).upper() if tgt.get("code") else None,
+        "target_country": tgt.get("country"),
+        "target_sector": tgt.get("sector"),
+        "target_name": tgt.get("name"),
+        "cameo_code": code,
+        "cameo_root": str(cameo.get("root") or code[:2]),
+        "cameo_name": cameo.get("name"),
+        "goldstein": cameo["goldstein"],
+        "quad_class": cameo["quad_class"],
+        "plover_event": plover.get("event"),
+        "plover_mode": plover.get("mode"),
+        "polarity": row.get("polarity") or "asserted",
+        "modality": row.get("modality") or "actual",
+        "attribution": row.get("attribution"),
+        "confidence": row.get("confidence"),
+        "trigger": row.get("trigger"),
+        "sentence": row.get("sentence"),
+        "title": article.get("title"),
+        "publisher": article.get("publisher"),
+        "url": article.get("url"),
+    }
+
+
+def events_frame(rows: Iterable[Mapping[str, Any]], *, origin: str = "events") -> pd.DataFrame:
+    """Flatten event dicts (output contract, optionally with ``article``) into one DataFrame.
+
+    ``date`` becomes ``datetime64`` (NaT when unknown), ``goldstein``/``confidence`` float,
+    ``quad_class`` int. A malformed event raises :class:`InputError` naming ``origin`` and its
+    1-based position, rather than a KeyError deep inside pandas.
+    """
+    flat = []
+    for i, row in enumerate(rows, 1):
+        if not isinstance(row, Mapping):
+            raise InputError(origin, f"event is a {type(row).__name__}, not an object", line=i)
+        flat.append(_flat(row, i, origin))
+    df = pd.DataFrame(flat, columns=COLUMNS)
+    try:
+        df["date"] = pd.to_datetime(df["date"], errors="raise", format="mixed").astype("datetime64[ns]")
+        df["goldstein"] = pd.to_numeric(df["goldstein"], errors="raise").astype(float)
+        df["quad_class"] = pd.to_numeric(df["quad_class"], errors="raise").astype(int)
+        df["confidence"] = pd.to_numeric(df["confidence"], errors="coerce").astype(float)
+    except (ValueError, TypeError) as e:
+        raise InputError(origin, f"bad date or number in events: {e}") from None
+    bad = ~df["quad_class"].isin([1, 2, 3, 4])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise InputError(origin, f"quad_class must be 1 to 4, not {df['quad_class'].iloc[i - 1]}", line=i)
+    for col in ("sentence_index", "span_start", "span_end"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
+    for col in COLUMNS:
+        if df[col].dtype == object or str(df[col].dtype).startswith("str"):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df
+
+
+def asserted(df: pd.DataFrame) -> pd.DataFrame:
+    """The events that count: every aggregate drops negated events through this one function."""
+    return df[df["polarity"] != "negated"]
+
+
+def is_cooperation(df: pd.DataFrame) -> pd.Series:
+    return df["quad_class"].isin(COOPERATION_QUADS)
+
+
+def is_conflict(df: pd.DataFrame) -> pd.Series:
+    return df["quad_class"].isin(CONFLICT_QUADS)
+
+
+def normalise_actor(spec: str) -> str:
+    s = spec.strip().upper()
+    if not s or not s.isalnum():
+        raise RealpolitikError(f"{spec!r} is not an actor code (letters and digits, e.g. CHN or USAGOV)")
+    return s
+
+
+def match_actor(df: pd.DataFrame, spec: str, side: str) -> pd.Series:
+    """Rows whose ``side`` (``source``/``target``) is the actor ``spec``.
+
+    A three-letter spec is a country (or a CAMEO group such as ``IGO``): it matches the ISO
+    country of the actor and any code it prefixes, so ``CHN`` covers ``CHNGOV``, ``CHNMIL`` and
+    Chinese leaders. A longer spec (``USAGOV``) matches codes it prefixes (``USAGOVDIP``).
+    """
+    s = normalise_actor(spec)
+    code = df[f"{side}_code"].fillna("").astype(str)
+    mask = code.str.startswith(s)
+    if len(s) == 3:
+        mask = mask | (df[f"{side}_country"].fillna("").astype(str) == s)
+    return mask
+
+
+def match_any(df: pd.DataFrame, specs: Iterable[str], side: str) -> pd.Series:
+    mask = pd.Series(False, index=df.index)
+    for s in specs:
+        mask = mask | match_actor(df, s, side)
+    return mask
+
+
+_WINDOW = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
+
+
+def parse_window(text: str) -> pd.DateOffset:
+    """``90d``, ``12w``, ``6m``, ``1y`` -> a calendar offset. Raises RealpolitikError otherwise."""
+    m = _WINDOW.match(str(text))
+    if not m or int(m.group(1)) <= 0:
+        raise RealpolitikError(f"{text!r} is not a window: use a number and d, w, m or y (e.g. 90d)")
+    n, unit = int(m.group(1)), m.group(2).lower()
+    return {
+        "d": pd.DateOffset(days=n),
+        "w": pd.DateOffset(weeks=n),
+        "m": pd.DateOffset(months=n),
+        "y": pd.DateOffset(years=n),
+    }[unit]
+
+
+def window_days(text: str) -> int:
+    """Approximate length of a window in days (months are 30 days, years 365)."""
+    m = _WINDOW.match(str(text))
+    if not m:
+        parse_window(text)  # raises with the message
+    n, unit = int(m.group(1)), m.group(2).lower()  # type: ignore[union-attr]
+    return n * {"d": 1, "w": 7, "m": 30, "y": 365}[unit]
+
+
+# Period frequencies: user word -> pandas Period alias. Weeks run Monday to Sunday.
+FREQS: dict[str, str] = {"day": "D", "week": "W-SUN", "month": "M", "year": "Y"}
+_FREQ_ALIASES = {
+    "d": "day",
+    "w": "week",
+    "m": "month",
+    "y": "year",
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "days": "day",
+    "weeks": "week",
+    "months": "month",
+}
+FREQ_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def normalise_freq(freq: str) -> str:
+    f = str(freq).strip().lower()
+    f = _FREQ_ALIASES.get(f, f)
+    if f not in FREQS:
+        raise RealpolitikError(f"{freq!r} is not a frequency: use day, week, month or year")
+    return f
+
+
+def period_start(dates: pd.Series, freq: str) -> pd.Series:
+    """The first day of the period (day, Monday-starting week, month, year) of each date."""
+    alias = FREQS[normalise_freq(freq)]
+    return dates.dt.to_period(alias).dt.start_time.astype("datetime64[ns]")
+
+
+def period_range(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    alias = FREQS[normalise_freq(freq)]
+    return pd.period_range(start, end, freq=alias).start_time.astype("datetime64[ns]")
+
+
+def to_timestamp(value: date | datetime | str | None) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise RealpolitikError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def time_slice(
+    df: pd.DataFrame,
+    since: date | datetime | str | None = None,
+    until: date | datetime | str | None = None,
+    window: str | None = None,
+) -> tuple[pd.DataFrame, pd.Timestamp | None, pd.Timestamp | None]:
+    """Events inside [since, until] (inclusive); with ``window`` the window ends at ``until`` (or
+    the last dated event) and ``since`` is ignored. Any time bound drops undated events, which
+    cannot be placed in time. Returns the slice and the bounds used."""
+    start, end = to_timestamp(since), to_timestamp(until)
+    if window is not None:
+        offset = parse_window(window)
+        if end is None:
+            last = df["date"].max()
+            end = None if pd.isna(last) else pd.Timestamp(last).normalize()
+        if end is None:
+            return df.iloc[0:0], None, None
+        start = end - offset + pd.Timedelta(days=1)
+    if start is None and end is None:
+        return df, None, None
+    mask = df["date"].notna()
+    if start is not None:
+        mask &= df["date"] >= start
+    if end is not None:
+        mask &= df["date"] <= end
+    return df[mask], start, end
+
+
+def country_pairs(df: pd.DataFrame, level: str = "country") -> pd.DataFrame:
+    """Events between two different actors at ``level`` (``country``: ISO3 of both sides;
+    ``code``: full actor codes), with columns ``a``/``b`` for the source/target node and
+    ``lo``/``hi`` for the undirected pair. Domestic events (same node both sides) are dropped."""
+    if level not in ("country", "code"):
+        raise RealpolitikError(f"{level!r} is not a level: use country or code")
+    src, tgt = f"source_{level}", f"target_{level}"
+    d = df[df[src].notna() & df[tgt].notna() & (df[src] != df[tgt])].copy()
+    d["a"] = d[src].astype(str)
+    d["b"] = d[tgt].astype(str)
+    swap = d["a"] > d["b"]
+    d["lo"] = d["a"].where(~swap, d["b"])
+    d["hi"] = d["b"].where(~swap, d["a"])
+    return d
