@@ -1,0 +1,995 @@
+"""Find who acts in a parsed article and code each mention with a CAMEO actor code.
+
+Pipeline per sentence (all tables come from ``data/``):
+
+1. **Gazetteer** — longest match first over the sentence's tokens (states, short forms, demonyms,
+   capitals, seats of power, organisations, leaders, blocked phrases). Ambiguous forms ("Georgia",
+   "Jordan", "Chad", "US") carry rules: spaCy NER must not call them PERSON, the neighbours must not
+   be a first name or surname, US-state cues in the article veto "Georgia"/"Washington".
+   Tokens such as "U.S.-China" that the tokenizer keeps whole are split on hyphens and slashes,
+   giving one mention per country with its own character span inside the token.
+2. **People** — a leader's name absorbs the titles and the country in front of it, so
+   "Russia's President Vladimir Putin" is ONE person mention covering the whole phrase (RUSGOV).
+   The code is time-aware: in office at the article date -> the office's code (``USAGOV``);
+   out of office -> the nationality (``USA``, kind person); no date -> the most recent office.
+   An unknown name after a country and a title ("Portuguese President Mario Soares") is coded from
+   the title.
+3. **Sectors** — a state mention that modifies an actor noun takes that noun's sector and its span
+   grows to the noun: "the Chinese foreign ministry" -> "Chinese foreign ministry" CHNGOV,
+   "Russian forces" -> RUSMIL, "Iran's foreign ministry" -> IRNGOV, "the government of China" ->
+   CHNGOV. Coordinated modifiers share the noun but keep their own spans:
+   "Chinese and Russian leaders" -> "Chinese" CHNGOV + "Russian" RUSGOV. Other nouns leave the plain
+   country code on the country word alone: "U.S. sanctions" -> "U.S." USA.
+4. **Anaphora** — pronouns and group nouns ("they", "he", "the two leaders", "the countries",
+   "neither country") get one mention per referent on the same span, ``via="anaphora"`` and a lower
+   confidence. Plural pronouns prefer a coordinated group that was a subject; group nouns that are
+   not subjects prefer the most recent group; "the two leaders" picks the two most salient people
+   of the recent sentences.
+
+To find the actors of a clause argument, take the mentions whose tokens lie in the argument's
+subtree: spans are kept minimal when a noun is shared ("Chinese and Russian leaders").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from realpolitik.actors.gazetteer import BLOCK, ORG, PERSON_ALIAS, PERSON_FULL, STATE, Entry, Gazetteer, norm
+from realpolitik.actors.kb import KnowledgeBase, Person
+from realpolitik.models import Actor, Mention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+    from realpolitik.nlp import ParsedText, Sentence
+
+_NER_PLACE = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
+_MODIFIER_DEPS = frozenset({"amod", "compound", "poss", "nmod", "nn"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "agent", "expl"})
+_NOUNS = frozenset({"NOUN", "PROPN"})
+# "pro-Russian separatists", "anti-ISIS coalition", "U.S.-based firm": not the country acting.
+_PREFIX_VETO = frozenset({"pro", "anti", "non", "ex", "post", "pre", "neo", "mid", "trans"})
+_SUFFIX_VETO = frozenset(
+    {"based", "born", "made", "built", "speaking", "style", "educated", "trained", "listed"}
+)
+_HYPHENS = ("-", "\u2013", "\u2014", "/")
+_POSSESSIVE = frozenset({"'s", "'"})
+
+CONF_PRONOUN = 0.55
+CONF_GROUP = 0.65
+MAX_PRONOUN_GROUP = 4
+
+
+@dataclass
+class _Match:
+    start: int  # token index in the paragraph Doc
+    end: int
+    entries: list[Entry]
+    char_span: tuple[int, int] | None = None  # document offsets, for a match inside one token
+    absorbed: bool = False
+
+    @property
+    def entry(self) -> Entry:
+        return self.entries[0]
+
+
+@dataclass
+class _Found:
+    """A mention with what anaphora resolution needs to know about it."""
+
+    mention: Mention
+    anchor: int  # token index of the word that names the actor
+    plural: bool = False
+    group: int | None = None  # coordination group id within the sentence
+
+
+@dataclass
+class _Item:
+    """A candidate antecedent: one actor or a coordinated group."""
+
+    sentence: int
+    order: int  # document character offset
+    actors: list[Actor]
+    group: bool
+    subject: bool
+    plural: bool
+    gender: str = ""
+
+
+@dataclass
+class _DocState:
+    text: str
+    date: date | None
+    items: list[_Item] = field(default_factory=list)
+    salience: Counter[str] = field(default_factory=Counter)
+    vetoed_forms: frozenset[str] = frozenset()
+    unknown_persons: list[int] = field(default_factory=list)
+    plural_subjects: list[int] = field(default_factory=list)  # plural subjects that are no actor
+    seen_persons: set[str] = field(default_factory=set)
+
+
+class ActorResolver:
+    """Resolve actor mentions in parsed text. Build once, reuse: tables and lookups are precomputed."""
+
+    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+        from realpolitik.nlp import load_nlp
+
+        self.kb = kb or KnowledgeBase.load()
+        tokenizer = load_nlp().tokenizer
+        self.gazetteer = Gazetteer(self.kb, lambda s: [norm(t.text) for t in tokenizer(s)])
+        # Titles and sector nouns that may stand in front of a name ("Foreign Minister", "Sheikh").
+        titles: set[tuple[str, ...]] = set()
+        for phrase in list(self.kb.sectors) + list(self.kb.honorifics):
+            titles.add(tuple(norm(t.text).lower() for t in tokenizer(phrase)))
+        self._titles = titles
+        self._title_max = max(len(t) for t in titles)
+        self._anaphora: dict[tuple[str, ...], tuple[str, str]] = {
+            tuple(p.split()): v for p, v in self.kb.anaphora.items()
+        }
+        self._anaphora_first: dict[str, int] = {}
+        for k in self._anaphora:
+            self._anaphora_first[k[0]] = max(self._anaphora_first.get(k[0], 0), len(k))
+        self._us_words = re.compile(
+            r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in self.kb.us_state_words) + r")(?![\w])"
+        )
+        self._name_words: dict[str, frozenset[str]] = {
+            p.key: frozenset(
+                w for n in (p.name, *p.aliases) for w in n.lstrip("~").replace(".", ". ").split()
+            )
+            for p in self.kb.persons.values()
+        }
+
+    # ================================================================== public
+    def resolve(self, parsed: ParsedText, article_date: date | None = None) -> list[Mention]:
+        """All actor mentions of a parsed document, sorted by (start, end)."""
+        state = _DocState(
+            text=parsed.text, date=article_date, vetoed_forms=self._us_state_vetoes(parsed.text)
+        )
+        words_cache: dict[int, list[str]] = {}
+        out: list[Mention] = []
+        for sent in parsed.sentences:
+            doc = sent.span.doc
+            words = words_cache.get(id(doc))
+            if words is None:
+                text = parsed.paragraphs[sent.paragraph_index].text
+                words = words_cache[id(doc)] = [norm(t) for t in _texts(doc, text)]
+            found = self._sentence(parsed, sent, words, state)
+            anaphora = self._anaphora_in(parsed, sent, words, found, state)
+            out.extend(f.mention for f in found)
+            out.extend(anaphora)
+        out.sort(key=lambda m: (m.start, m.end))
+        return out
+
+    # ================================================================== sentences
+    def _sentence(
+        self, parsed: ParsedText, sent: Sentence, words: list[str], state: _DocState
+    ) -> list[_Found]:
+        doc = sent.span.doc
+        s0, s1 = sent.span.start, sent.span.end
+        matches = self._scan(doc, words, s0, s1, state)
+        found: list[_Found] = []
+        ends: dict[int, _Match] = {
+            m.end: m for m in matches if m.char_span is None and m.entry.kind in (STATE, ORG)
+        }
+        for m in matches:
+            if m.entry.kind in (PERSON_FULL, PERSON_ALIAS):
+                f = self._person(parsed, sent, doc, words, m, ends, state)
+                if f is not None:
+                    found.append(f)
+        for m in matches:
+            if m.absorbed:
+                continue
+            if m.entry.kind == STATE:
+                found.append(self._state(parsed, sent, doc, m, state))
+            elif m.entry.kind == ORG:
+                actor = self.kb.org_actor(m.entry.target, state.date)
+                if actor is not None:
+                    found.append(self._found(parsed, sent, m.start, m.end, actor, m, m.end - 1))
+        found.sort(key=lambda f: (f.mention.start, f.mention.end))
+        self._groups(doc, found)
+        return found
+
+    def _scan(self, doc: Doc, words: list[str], s0: int, s1: int, state: _DocState) -> list[_Match]:
+        """Longest-first gazetteer matches over tokens [s0, s1); vetoed matches fall back to shorter ones."""
+        gaz = self.gazetteer
+        out: list[_Match] = []
+        i = s0
+        first = gaz.first
+        while i < s1:
+            step = 0
+            longest = first.get(words[i], 0)
+            for length in range(min(longest, s1 - i), 0, -1):
+                entries = gaz.lookup(tuple(words[i : i + length]))
+                if not entries:
+                    continue
+                accepted = self._accept(doc, words, i, i + length, s0, s1, entries, state)
+                if accepted is None:
+                    continue
+                if accepted[0].kind != BLOCK:
+                    out.append(_Match(i, i + length, accepted))
+                step = length
+                break
+            if step:
+                i += step
+                continue
+            out.extend(self._subtoken(doc, words, i, state))
+            i += 1
+        return out
+
+    def _subtoken(self, doc: Doc, words: list[str], i: int, state: _DocState) -> list[_Match]:
+        """Mentions inside one token: "U.S.-China" -> U.S. + China, "U.S.-led" -> U.S."""
+        text = words[i]
+        if len(text) < 4 or ("-" not in text and "/" not in text and "\u2013" not in text and "\u2014" not in text):
+            return []
+        parts: list[tuple[int, int]] = []
+        start = 0
+        for pos, ch in enumerate(text + "-"):
+            if ch in _HYPHENS:
+                if pos > start:
+                    parts.append((start, pos))
+                start = pos + 1
+        if len(parts) < 2:
+            return []
+        out: list[_Match] = []
+        base = doc[i].idx
+        for n, (a, b) in enumerate(parts):
+            entries = self.gazetteer.lookup((text[a:b],))
+            if not entries:
+                continue
+            prev_part = text[parts[n - 1][0] : parts[n - 1][1]].lower() if n else ""
+            next_part = text[parts[n + 1][0] : parts[n + 1][1]].lower() if n + 1 < len(parts) else ""
+            if prev_part in _PREFIX_VETO or next_part in _SUFFIX_VETO:
+                continue
+            good = [
+                e
+                for e in entries
+                if e.kind in (STATE, ORG) and self._rules_ok(doc, words, i, i + 1, e, state)
+            ]
+            if good:
+                out.append(_Match(i, i + 1, good, char_span=(base + a, base + b)))
+        return out
+
+    # ------------------------------------------------------------------ match checks
+    def _accept(
+        self,
+        doc: Doc,
+        words: list[str],
+        i: int,
+        j: int,
+        s0: int,
+        s1: int,
+        entries: list[Entry],
+        state: _DocState,
+    ) -> list[Entry] | None:
+        """The entries of the best kind that pass their checks, or None when all are vetoed."""
+        for kind in (BLOCK, PERSON_FULL, ORG, STATE, PERSON_ALIAS):
+            group = [e for e in entries if e.kind == kind]
+            if not group:
+                continue
+            if kind == BLOCK:
+                return group
+            if kind in (STATE, ORG) and self._affix_veto(doc, words, i, j, s0, s1):
+                continue
+            ok = [e for e in group if self._rules_ok(doc, words, i, j, e, state)]
+            if kind == PERSON_ALIAS:
+                ok = [e for e in ok if self._alias_ok(doc, words, i, j, s0, s1, e)]
+            if ok:
+                return ok
+        return None
+
+    def _affix_veto(self, doc: Doc, words: list[str], i: int, j: int, s0: int, s1: int) -> bool:
+        if i - 2 >= s0 and words[i - 1] in _HYPHENS and doc[i - 2].lower_ in _PREFIX_VETO:
+            return True
+        if j + 1 < s1 and words[j] in _HYPHENS and doc[j + 1].lower_ in _SUFFIX_VETO:
+            return True
+        return False
+
+    def _rules_ok(self, doc: Doc, words: list[str], i: int, j: int, e: Entry, state: _DocState) -> bool:
+        rules = e.rules
+        if not rules:
+            return True
+        span = doc[i:j]
+        if "needs_ner" in rules and not any(t.ent_type_ in _NER_PLACE for t in span):
+            return False
+        if "us_state" in rules:
+            if e.form in state.vetoed_forms:
+                return False
+        if "us_state_sentence" in rules:
+            # "Senators Marco Rubio of Florida ... and David Perdue of Georgia": US politics around it.
+            if self._us_words.search(doc[i].sent.text) and not any(
+                c in state.text for c in self.kb.us_state_cues.get(e.form, ((), ()))[1]
+            ):
+                return False
+        if "not_person" in rules:
+            # The small model often tags a lone "Chad" or "Jordan" PERSON: only a PERSON entity that
+            # runs past the match ("Chad Johnson", "Michael Jordan") or a name next to it vetoes.
+            if any(t.ent_type_ == "PERSON" for t in span) and (
+                (
+                    i > 0
+                    and doc[i - 1].ent_type_ == "PERSON"
+                    and doc[i].ent_iob_ == "I"
+                    and doc[i - 1].is_alpha
+                )
+                or (
+                    j < len(doc)
+                    and doc[j].ent_type_ == "PERSON"
+                    and doc[j].ent_iob_ == "I"
+                    and doc[j].is_alpha
+                )
+            ):
+                return False
+            sent = doc[i].sent
+            if self._name_neighbour(doc, words, i - 1, sent.start, sent.end):
+                return False
+            if self._name_neighbour(doc, words, j, sent.start, sent.end):
+                return False
+        return True
+
+    def _name_neighbour(self, doc: Doc, words: list[str], k: int, s0: int, s1: int) -> bool:
+        """Is token k a capitalised name word that is neither a title nor a known actor form?"""
+        if k < s0 or k >= s1:
+            return False
+        tok = doc[k]
+        if not tok.is_alpha or not tok.text[:1].isupper() or tok.pos_ != "PROPN":
+            return False
+        low = words[k].lower()
+        if (low,) in self._titles:
+            return False
+        entries = self.gazetteer.lookup((words[k],))
+        if entries and any(e.kind in (STATE, ORG) for e in entries):
+            return False
+        return True
+
+    def _alias_ok(self, doc: Doc, words: list[str], i: int, j: int, s0: int, s1: int, e: Entry) -> bool:
+        """A surname alone ("Putin", "Xi") must not be part of another person's name."""
+        if self._name_neighbour(doc, words, i - 1, s0, s1):
+            return False
+        nxt = j
+        if nxt < s1 and self._name_neighbour(doc, words, nxt, s0, s1):
+            return False
+        if nxt < s1 and words[nxt] in {"Jr.", "Jr", "Sr.", "III"}:
+            return False
+        if doc[i].ent_type_ == "PERSON":
+            # "Chad Johnson", "Hunter Biden": a surname inside someone else's name. Words of the
+            # leader's own names ("Barack H. Obama") and titles do not count.
+            own = self._name_words.get(e.target, frozenset())
+            a, b = i, j
+            while a > s0 and doc[a - 1].ent_type_ == "PERSON" and doc[a].ent_iob_ != "B":
+                a -= 1
+            while b < s1 and doc[b].ent_type_ == "PERSON" and doc[b].ent_iob_ == "I":
+                b += 1
+            for k in [*range(a, i), *range(j, b)]:
+                w = words[k]
+                if w in own or (w.lower(),) in self._titles or not w[:1].isalpha() or len(w) <= 2:
+                    continue
+                return False
+        if e.confirm:
+            titled = i - 1 >= s0 and (words[i - 1].lower(),) in self._titles
+            if not titled and not any(t.ent_type_ == "PERSON" for t in doc[i:j]):
+                return False
+        return True
+
+    def _us_state_vetoes(self, text: str) -> frozenset[str]:
+        vetoed = set()
+        for form, (us, country) in self.kb.us_state_cues.items():
+            if form in text and any(c in text for c in us) and not any(c in text for c in country):
+                vetoed.add(form)
+        return frozenset(vetoed)
+
+    # ------------------------------------------------------------------ people
+    def _titles_before(self, words: list[str], k: int, s0: int) -> tuple[int, list[str]]:
+        """Longest title/honorific phrase ending just before token k: (its start, its words)."""
+        for n in range(min(self._title_max, k - s0), 0, -1):
+            key = tuple(w.lower() for w in words[k - n : k])
+            if key in self._titles:
+                return k - n, list(key)
+        return k, []
+
+    def _person(
+        self,
+        parsed: ParsedText,
+        sent: Sentence,
+        doc: Doc,
+        words: list[str],
+        m: _Match,
+        ends: dict[int, _Match],
+        state: _DocState,
+    ) -> _Found | None:
+        s0 = sent.span.start
+        k = m.start
+        titles: list[str] = []
+        phrases: list[str] = []
+        country: str | None = None
+        absorbed: list[_Match] = []
+        while k > s0:
+            start, title = self._titles_before(words, k, s0)
+            if title and self._title_ok(" ".join(title), bool(titles)):
+                titles.extend(title)
+                phrases.append(" ".join(title))
+                k = start
+                continue
+            if words[k - 1] in _POSSESSIVE and (k - 1) in ends and country is None:
+                cm = ends[k - 1]
+                if cm.entry.kind == STATE:
+                    country = cm.entry.target
+                    absorbed.append(cm)
+                    k = cm.start
+                    continue
+            if k in ends and country is None and titles:
+                cm = ends[k]
+                if cm.entry.kind == STATE:
+                    country = cm.entry.target
+                    absorbed.append(cm)
+                    k = cm.start
+                    continue
+                if cm.entry.kind == ORG and self._org_office(cm.entry.target, m.entries):
+                    # "UN Secretary-General Antonio Guterres", "NATO chief Mark Rutte".
+                    absorbed.append(cm)
+                    k = cm.start
+                    break
+            break
+        candidates = [self.kb.persons[e.target] for e in m.entries]
+        if m.entry.kind == PERSON_ALIAS and state.date is not None:
+            # A common surname ("Miller", "Brown") alone is a leader only while in office, or once
+            # the full name has been used in the article.
+            candidates = [
+                p
+                for p, e in zip(candidates, m.entries, strict=True)
+                if not e.confirm or p.office_at(state.date) is not None or p.key in state.seen_persons
+            ]
+        person = self._choose_person(candidates, country, state.date)
+        if person is None:
+            return None
+        if (
+            country is not None
+            and person.nationality != country
+            and not any(o.code[:3] == country for o in person.offices)
+        ):
+            # "U.S. envoy Witkoff" is fine; "Chinese ... Trump" is not the same actor: keep both apart.
+            absorbed = []
+            k = m.start
+            while k > s0 and (words[k - 1].lower(),) in self._titles:
+                k -= 1
+        for cm in absorbed:
+            cm.absorbed = True
+        if m.entry.kind == PERSON_FULL:
+            state.seen_persons.add(person.key)
+        honorific = {t.rstrip(".") for t in titles}
+        if (person.gender == "m" and honorific & {"mrs", "ms", "miss", "madam"}) or (
+            person.gender == "f" and "mr" in honorific
+        ):
+            return None  # "Mrs Trump" is not Donald Trump
+        former = "former" in titles or "ex" in titles
+        actor = person.actor(state.date, former=former and state.date is None)
+        if former and state.date is not None and person.office_at(state.date) is not None:
+            actor = person.actor(state.date)
+        if actor.sector is None and not former and actor.country == person.nationality:
+            # Out of office but titled with another role: "Senator Marco Rubio" in 2019 -> USALEG.
+            own = {o.code[3:6] for o in person.offices}
+            for phrase in phrases:
+                rule = self.kb.sector_rule(phrase)
+                if (
+                    rule is not None
+                    and rule.sector not in own
+                    and rule.sector != "GOV"
+                    and person.nationality in self.kb.countries
+                ):
+                    actor = Actor(
+                        code=person.nationality + rule.sector,
+                        name=person.name,
+                        country=person.nationality,
+                        sector=rule.sector,
+                        kind="person",
+                    )
+                    break
+        conf = m.entry.confidence if not titles else max(m.entry.confidence, 0.95)
+        return self._found(parsed, sent, k, m.end, actor, m, m.end - 1, via="leader", confidence=conf)
+
+    def _title_ok(self, phrase: str, after_title: bool) -> bool:
+        """May this phrase be absorbed into a name's mention?
+
+        Person titles ("President", "foreign minister") and honorifics ("Sheikh") always; a
+        non-person noun ("Foreign Ministry" in "Foreign Ministry spokesman Wang Wenbin") and
+        "former" only in front of such a title: "his presidency Obama" and "former Trump aide"
+        absorb nothing.
+        """
+        rule = self.kb.sector_rule(phrase)
+        if phrase in ("former", "ex", "late", "then", "new", "top", "senior", "deputy", "vice", "first"):
+            return after_title
+        if rule is not None and not rule.person:
+            return after_title
+        return True
+
+    def _org_office(self, org_key: str, entries: list[Entry]) -> bool:
+        """Did one of these people hold an office of this organisation?"""
+        codes = {t.code for t in self.kb.orgs.get(org_key, [])}
+        return any(o.code in codes for e in entries for o in self.kb.persons[e.target].offices)
+
+    def _choose_person(
+        self, candidates: list[Person], country: str | None, day: date | None
+    ) -> Person | None:
+        unique = list({p.key: p for p in candidates}.values())
+        if not unique:
+            return None
+        if country is not None:
+            same = [
+                p for p in unique if p.nationality == country or any(o.code[:3] == country for o in p.offices)
+            ]
+            unique = same or unique
+        if len(unique) == 1:
+            return unique[0]
+        if day is None:
+            # No date: the one most recently in office.
+            ranked = sorted(unique, key=lambda p: max(o.start for o in p.offices), reverse=True)
+            return ranked[0]
+        ranked = sorted(unique, key=lambda p: p.distance(day))
+        if ranked[0].distance(day) == ranked[1].distance(day):
+            a, b = ranked[0].actor(day), ranked[1].actor(day)
+            return ranked[0] if a.code == b.code else None
+        return ranked[0]
+
+    # ------------------------------------------------------------------ states
+    def _state(self, parsed: ParsedText, sent: Sentence, doc: Doc, m: _Match, state: _DocState) -> _Found:
+        iso3 = m.entry.target
+        sector = m.entry.sector
+        via = m.entry.via
+        conf = m.entry.confidence
+        start, end = m.start, m.end
+        anchor = doc[start:end].root.i if m.char_span is None else start
+        head, how, coordinated = self._head(doc, anchor)
+        person_name: str | None = None
+        rule = None
+        plural = doc[anchor].tag_ in ("NNS", "NNPS") or (via == "demonym" and doc[anchor].text.endswith("s"))
+        if head is not None and m.char_span is None:
+            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            if rule is not None and sector in (None, "GOV"):
+                # A seat of one branch keeps it: "Pentagon officials" stay USAMIL, "FBI agents" USACOP;
+                # a capital takes the noun's sector: "a Paris court" is FRAJUD.
+                sector = rule.sector
+                plural = head.tag_ in ("NNS", "NNPS") and name_span is None
+                if name_span is not None:
+                    person_name = doc[name_span[0] : name_span[1]].text
+                if not coordinated:
+                    if how == "of":
+                        start = phrase_start
+                    else:
+                        end = name_span[1] if name_span is not None else head.i + 1
+        actor = self.kb.state_actor(iso3, sector)
+        if rule is not None and (rule.person or person_name) and not plural:
+            name = person_name
+            if name is None and rule.role:
+                holder = self.kb.office_holder(iso3, rule.role, state.date)
+                name = holder.name if holder else None
+            if name is None:
+                phrase = doc[head.i].text.lower() if head is not None else "official"
+                name = f"{self.kb.country_name(iso3)} {phrase}"
+            actor = Actor(code=actor.code, name=name, country=iso3, sector=sector, kind="person")
+        f = self._found(parsed, sent, start, end, actor, m, anchor, via=via, confidence=conf)
+        f.plural = plural
+        return f
+
+    def _head(self, doc: Doc, anchor: int) -> tuple[Token | None, str, bool]:
+        """The noun a country word modifies: (head, "mod"|"of", coordinated)."""
+        tok = doc[anchor]
+        coordinated = any(c.dep_ == "conj" for c in tok.children)
+        while tok.dep_ == "conj" and tok.head.i != tok.i:
+            coordinated = True
+            tok = tok.head
+        if tok.dep_ in _MODIFIER_DEPS and tok.head.i > tok.i and tok.head.pos_ in _NOUNS:
+            head = tok.head
+            # "Chinese Foreign Ministry spokesman": the actor noun is the last of the compound chain.
+            while head.dep_ == "compound" and head.head.i > head.i and head.head.pos_ in _NOUNS:
+                head = head.head
+            return head, "mod", coordinated
+        if (
+            tok.dep_ == "pobj"
+            and tok.head.lower_ == "of"
+            and tok.head.head.pos_ in _NOUNS
+            and tok.head.head.i < tok.i
+        ):
+            return tok.head.head, "of", coordinated
+        return None, "", coordinated
+
+    def _sector_phrase(self, doc: Doc, anchor: int, head: Token, how: str):  # noqa: ANN202
+        """The sector rule of the actor noun phrase, where it starts, and a person's name in it."""
+        name_span: tuple[int, int] | None = None
+        if how == "of":
+            first = head.i
+            for c in head.lefts:
+                if c.dep_ in ("amod", "compound") and c.i < first:
+                    first = c.i
+            words = [t.text.lower() for t in doc[first : head.i + 1]]
+            phrase_start = first
+        else:
+            stop = head.i + 1
+            if head.ent_type_ == "PERSON":
+                # The noun phrase ends in a name: "Portuguese President Mario Soares".
+                ent_start = head.i
+                while ent_start - 1 > anchor and doc[ent_start - 1].ent_type_ == "PERSON":
+                    ent_start -= 1
+                name_span = (ent_start, head.i + 1)
+                stop = ent_start
+            words = [t.text.lower() for t in doc[anchor + 1 : stop] if t.text not in ("'s", "\u2019s")]
+            phrase_start = anchor
+        while words and words[0] in self.kb.honorifics and (words[0],) not in self.kb.sectors:
+            words = words[1:]
+        for n in range(len(words), 0, -1):
+            rule = self.kb.sector_rule(" ".join(words[-n:]))
+            if rule is not None:
+                if name_span is not None and not rule.person:
+                    return None, phrase_start, None
+                return rule, phrase_start, name_span
+        return None, phrase_start, None
+
+    # ------------------------------------------------------------------ helpers
+    def _found(
+        self,
+        parsed: ParsedText,
+        sent: Sentence,
+        start: int,
+        end: int,
+        actor: Actor,
+        m: _Match,
+        anchor: int,
+        via: str | None = None,
+        confidence: float | None = None,
+    ) -> _Found:
+        if m.char_span is not None and start == m.start and end == m.end:
+            cs, ce = m.char_span
+            cs, ce = sent.offset + cs, sent.offset + ce
+        else:
+            cs, ce = parsed.char_span(sent, start, end)
+        mention = Mention(
+            text=parsed.text[cs:ce],
+            start=cs,
+            end=ce,
+            sentence_index=sent.index,
+            token_start=start,
+            token_end=end,
+            actor=actor,
+            via=via or m.entry.via,
+            confidence=confidence if confidence is not None else m.entry.confidence,
+        )
+        return _Found(mention=mention, anchor=anchor)
+
+    def _groups(self, doc: Doc, found: list[_Found]) -> None:
+        """Coordinated mentions ("China and Russia", "Myanmar and Sudan", "U.S.-China") form groups."""
+        parent = list(range(len(found)))
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        by_anchor: dict[int, list[int]] = {}
+        for n, f in enumerate(found):
+            by_anchor.setdefault(f.anchor, []).append(n)
+        for n, f in enumerate(found):
+            tok = doc[f.anchor]
+            if tok.dep_ == "conj" and tok.head.i in by_anchor:
+                parent[root(n)] = root(by_anchor[tok.head.i][0])
+            if n:
+                prev = found[n - 1]
+                same_token = prev.mention.token_start == f.mention.token_start == f.mention.token_end - 1
+                between = doc[prev.mention.token_end : f.mention.token_start]
+                if same_token or (
+                    prev.mention.token_end <= f.mention.token_start
+                    and all(t.text in {",", "and", "or", "&", "-", "\u2013", "/"} for t in between)
+                ):
+                    parent[root(n)] = root(n - 1)
+        sizes = Counter(root(n) for n in range(len(found)))
+        for n, f in enumerate(found):
+            if sizes[root(n)] > 1:
+                f.group = root(n)
+
+    # ================================================================== anaphora
+    def _anaphora_in(
+        self, parsed: ParsedText, sent: Sentence, words: list[str], found: list[_Found], state: _DocState
+    ) -> list[Mention]:
+        doc = sent.span.doc
+        s0, s1 = sent.span.start, sent.span.end
+        covered = set()
+        for f in found:
+            covered.update(range(f.mention.token_start, f.mention.token_end))
+        # Candidate anaphors in this sentence, in order.
+        anaphors: list[tuple[int, int, str, str]] = []
+        lower = [w.lower() for w in words[s0:s1]]
+        first = self._anaphora_first
+        i = s0
+        while i < s1:
+            hit = None
+            for n in range(min(first.get(lower[i - s0], 0), s1 - i), 0, -1):
+                key = tuple(lower[i - s0 : i - s0 + n])
+                if key in self._anaphora and not covered.intersection(range(i, i + n)):
+                    kind, arg = self._anaphora[key]
+                    if n == 1 and doc[i].pos_ not in ("PRON", "DET"):
+                        continue
+                    hit = (i, i + n, kind, arg)
+                    break
+            if hit:
+                anaphors.append(hit)
+                i = hit[1]
+            else:
+                i += 1
+        self._note_unknown_persons(sent, found, anaphors, state)
+        # Walk the sentence left to right: explicit mentions and anaphors enter the history in order.
+        out: list[Mention] = []
+        events: list[tuple[int, object]] = [(f.mention.token_start, f) for f in found]
+        events += [(a[0], a) for a in anaphors]
+        events.sort(key=lambda e: e[0])
+        seen_groups: set[int] = set()
+        for _pos, ev in events:
+            if isinstance(ev, _Found):
+                self._remember(doc, sent, found, ev, seen_groups, state)
+                continue
+            start, end, kind, arg = ev  # type: ignore[misc]
+            head_tok = doc[end - 1]
+            subject = _is_subject(head_tok) or (kind in ("plural", "person") and head_tok.dep_ == "poss")
+            actors, gender_hint = self._antecedent(doc, sent, start, kind, arg, subject, state)
+            if not actors:
+                continue
+            by_code: dict[str, Actor] = {}
+            for a in actors:
+                by_code.setdefault(a.code, a)  # "Obama and Kerry ... they": one USAGOV
+            actors = list(by_code.values())
+            cs, ce = parsed.char_span(sent, start, end)
+            conf = CONF_PRONOUN if kind in ("plural", "person") else CONF_GROUP
+            for actor in actors:
+                out.append(
+                    Mention(
+                        text=parsed.text[cs:ce],
+                        start=cs,
+                        end=ce,
+                        sentence_index=sent.index,
+                        token_start=start,
+                        token_end=end,
+                        actor=actor,
+                        via="anaphora",
+                        confidence=conf,
+                    )
+                )
+            state.items.append(
+                _Item(
+                    sentence=sent.index,
+                    order=cs,
+                    actors=list(actors),
+                    group=len(actors) > 1,
+                    subject=_is_subject(head_tok),
+                    plural=len(actors) > 1 or kind == "plural",
+                    gender=gender_hint,
+                )
+            )
+        return out
+
+    def _remember(
+        self, doc: Doc, sent: Sentence, found: list[_Found], f: _Found, seen: set[int], state: _DocState
+    ) -> None:
+        m = f.mention
+        key = m.actor.country or m.actor.code
+        state.salience[key] += 1
+        tok = doc[f.anchor]
+        if f.group is not None:
+            if f.group in seen:
+                return
+            seen.add(f.group)
+            members = [g for g in found if g.group == f.group]
+            actors = _dedupe([g.mention.actor for g in members])
+            subject = any(_is_subject(doc[g.anchor]) or _is_subject(_np_head(doc[g.anchor])) for g in members)
+            state.items.append(
+                _Item(sent.index, m.start, actors, group=len(actors) > 1, subject=subject, plural=True)
+            )
+            for g in members:
+                if g.mention.actor.kind == "person":
+                    state.items.append(
+                        _Item(
+                            sent.index,
+                            g.mention.start,
+                            [g.mention.actor],
+                            False,
+                            False,
+                            False,
+                            self._gender(g.mention.actor),
+                        )
+                    )
+            return
+        subject = _is_subject(tok) or _is_subject(_np_head(tok))
+        state.items.append(
+            _Item(
+                sent.index,
+                m.start,
+                [m.actor],
+                group=False,
+                subject=subject,
+                plural=f.plural,
+                gender=self._gender(m.actor),
+            )
+        )
+
+    def _gender(self, actor: Actor) -> str:
+        if actor.kind != "person":
+            return ""
+        for p in self.kb.persons.values():
+            if p.name == actor.name:
+                return p.gender
+        return ""
+
+    def _antecedent(
+        self, doc: Doc, sent: Sentence, start: int, kind: str, arg: str, subject: bool, state: _DocState
+    ) -> tuple[list[Actor], str]:
+        window = 2 if kind in ("plural", "person") else 3
+        items = [it for it in state.items if it.sentence >= sent.index - window]
+        if not items:
+            return [], ""
+        if kind == "person":
+            persons = [it for it in items if not it.group and it.actors[0].kind == "person"]
+            if arg:
+                persons = [it for it in persons if it.gender in ("", arg)]
+            if not persons:
+                return [], ""
+            cand = persons[-1]
+            subj = [it for it in persons if it.subject]
+            same = [it for it in subj if it.sentence == sent.index]
+            if same:
+                cand = same[-1]
+            elif subj and subj[-1].sentence >= cand.sentence - 1:
+                cand = subj[-1]
+            # Another, unknown person named in between is the likelier referent.
+            if self._unknown_person_between(doc, sent, cand, start, state):
+                return [], ""
+            return cand.actors, cand.gender
+        if kind == "plural":
+            # Lists of many countries ("leaders of ten countries: Russia, China, ...") are rarely
+            # what "they" means; a plural subject that is no actor in between ("the ships") blocks.
+            plural = [it for it in items if it.plural and len(it.actors) <= MAX_PRONOUN_GROUP]
+            if not plural:
+                return [], ""
+            subj = [it for it in plural if it.subject]
+            cand = subj[-1] if subj else plural[-1]
+            end = sent.offset + doc[start].idx
+            if any(cand.order < pos < end for pos in state.plural_subjects):
+                return [], ""
+            return cand.actors, ""
+        need = 2 if arg == "2" else 0
+        if kind == "group_person":
+            return self._pair_of_people(items, need, state), ""
+        # group_state: countries, nations, sides
+        groups = []
+        for it in items:
+            if not it.group:
+                continue
+            states = _dedupe([self._as_state(a) for a in it.actors])
+            if len(states) >= 2 and (not need or len(states) == need):
+                groups.append((it, states))
+        if groups:
+            if subject:
+                subj = [g for g in groups if g[0].subject]
+                if subj:
+                    return subj[-1][1], ""
+            return groups[-1][1], ""
+        pair = self._pair_of_people(items, need or 2, state)
+        return _dedupe([self._as_state(a) for a in pair]), ""
+
+    def _pair_of_people(self, items: list[_Item], need: int, state: _DocState) -> list[Actor]:
+        """The most salient people (or governments) of the recent sentences."""
+        people: dict[str, tuple[int, Actor]] = {}
+        for it in items:
+            for a in it.actors:
+                if a.kind == "person" and a.country:
+                    people[a.name] = (it.order, a)
+        if len(people) >= 2:
+            ranked = sorted(
+                people.values(),
+                key=lambda pa: (state.salience[pa[1].country or pa[1].code], pa[0]),
+                reverse=True,
+            )
+            chosen: list[Actor] = []
+            countries: set[str] = set()
+            for _, a in ranked:
+                if a.country in countries:
+                    continue
+                chosen.append(a)
+                countries.add(a.country or "")
+                if need and len(chosen) == need:
+                    break
+            if len(chosen) >= 2:
+                return chosen
+        for it in reversed(items):
+            if it.group and all(a.sector == "GOV" for a in it.actors):
+                if not need or len(it.actors) == need:
+                    return it.actors
+        return []
+
+    def _as_state(self, actor: Actor) -> Actor:
+        if actor.country and actor.country in self.kb.countries:
+            return self.kb.state_actor(actor.country)
+        return actor
+
+    def _unknown_person_between(
+        self, doc: Doc, sent: Sentence, cand: _Item, start: int, state: _DocState
+    ) -> bool:
+        """Is a person that is no actor named between the candidate and the pronoun?"""
+        end = sent.offset + doc[start].idx
+        return any(cand.order < pos < end for pos in state.unknown_persons)
+
+    def _note_unknown_persons(
+        self, sent: Sentence, found: list[_Found], anaphors: list[tuple[int, int, str, str]], state: _DocState
+    ) -> None:
+        """Remember people and plural subjects that are no actor: "he"/"they" after them are probably them."""
+        spans = [(f.mention.token_start, f.mention.token_end) for f in found]
+        spans += [(a[0], a[1]) for a in anaphors]
+        for ent in sent.span.ents:
+            if ent.label_ != "PERSON":
+                continue
+            if any(a < ent.end and ent.start < b for a, b in spans):
+                continue
+            state.unknown_persons.append(sent.offset + ent.start_char)
+        covered = {t for a, b in spans for t in range(a, b)}
+        doc = sent.span.doc
+        deps, tags = _dep_tag(doc)
+        subj_hashes, plural_hashes = _hashes()
+        for i in range(sent.span.start, sent.span.end):
+            if deps[i] in subj_hashes and tags[i] in plural_hashes and i not in covered:
+                tok = doc[i]
+                if not any(c.i in covered for c in tok.children):
+                    state.plural_subjects.append(sent.offset + tok.idx)
+
+
+def _texts(doc: Doc, text: str) -> list[str]:
+    """Token texts of a Doc whose text is ``text``, without building a Token object per token."""
+    arr = doc.to_array(["IDX", "LENGTH"]).tolist()
+    return [text[a : a + n] for a, n in arr]
+
+
+@lru_cache(maxsize=1)
+def _hashes() -> tuple[frozenset[int], frozenset[int]]:
+    from spacy.strings import hash_string
+
+    return (
+        frozenset(hash_string(s) for s in ("nsubj", "nsubjpass")),
+        frozenset(hash_string(s) for s in ("NNS", "NNPS", "CD")),
+    )
+
+
+def _dep_tag(doc: Doc) -> tuple[list[int], list[int]]:
+    arr = doc.to_array(["DEP", "TAG"]).tolist()
+    return [a for a, _ in arr], [b for _, b in arr]
+
+
+def _is_subject(tok: Token) -> bool:
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    return t.dep_ in _SUBJECT_DEPS
+
+
+def _np_head(tok: Token) -> Token:
+    """The noun a modifier belongs to ("Chinese" in "Chinese and Russian leaders" -> "leaders")."""
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    while t.dep_ in _MODIFIER_DEPS | {"case"} and t.head.i != t.i:
+        t = t.head
+    return t
+
+
+def _dedupe(actors: list[Actor]) -> list[Actor]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for a in actors:
+        key = (a.code, a.name)
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_resolver() -> ActorResolver:
+    """The process-wide resolver (knowledge base and gazetteer built once)."""
+    return ActorResolver()

@@ -1,0 +1,176 @@
+"""Dependency-tree helpers for the event coder: argument heads, noun-phrase actors, subjects.
+
+All functions take spaCy tokens of one sentence and stay inside it. The labels are those of
+spaCy's English models (ClearNLP style: nsubj, dobj, pobj, xcomp, ccomp, relcl, acl, agent...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+SUBJ = frozenset({"nsubj", "csubj"})
+PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
+OBJ = frozenset({"dobj"})
+DATIVE = frozenset({"dative", "iobj"})
+CLAUSAL = frozenset({"relcl", "acl", "ccomp", "xcomp", "advcl", "csubj", "parataxis", "pcomp"})
+# Dependents that belong to a noun phrase's own words (not its prepositional or clausal complements).
+NP_CORE = frozenset(
+    {
+        "compound",
+        "amod",
+        "poss",
+        "nmod",
+        "appos",
+        "conj",
+        "cc",
+        "nummod",
+        "quantmod",
+        "det",
+        "predet",
+        "preconj",
+        "case",
+        "punct",
+        "npadvmod",
+        "advmod",
+        "prt",
+        "dep",
+        "neg",
+    }
+)
+# Modifiers of an event noun that name who acts: "U.S. sanctions", "Trump's decision".
+NOUN_SOURCE_MODS = frozenset({"poss", "compound", "amod", "nmod"})
+REL_PRONOUNS = frozenset({"which", "who", "that", "whom", "whose"})
+PERSONAL_PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "him", "her", "them", "us"})
+# Where to look for an actor when a noun phrase's own words name none, best first.
+TARGET_DESCENT = (
+    "of",
+    "against",
+    "on",
+    "to",
+    "with",
+    "for",
+    "from",
+    "by",
+    "toward",
+    "towards",
+    "into",
+    "between",
+    "among",
+)
+# ("in X" and "near X" are places, not targets: the coder uses them only as a last resort for violence)
+SOURCE_DESCENT = ("of", "from", "by", "in")  # "Security forces in Guinea", not "X operating in Y"
+
+
+def children(tok: Token, deps: Iterable[str]) -> list[Token]:
+    deps = frozenset(deps)
+    return [c for c in tok.children if c.dep_ in deps]
+
+
+def conjuncts(tok: Token) -> list[Token]:
+    """The token and the words coordinated with it ("China and Russia" -> both)."""
+    out = [tok]
+    for c in tok.children:
+        if c.dep_ == "conj":
+            out.extend(conjuncts(c))
+    return out
+
+
+def direct_objects(verb: Token) -> list[Token]:
+    """Direct objects of a verb, including the object of a quantity phrase ("kidnapped up to 16 advisers")."""
+    out = [c for c in verb.children if c.dep_ in OBJ]
+    for c in verb.children:
+        if c.dep_ == "prt" and c.lower_ == "up":
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ == "to":
+                    out += [o for o in p.children if o.dep_ == "pobj"]
+    return out
+
+
+def is_passive(verb: Token) -> bool:
+    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+
+
+def np_core(head: Token, *, with_appos: bool = True) -> set[int]:
+    """Token indices of a noun phrase's own words: the head, its modifiers and conjuncts.
+
+    Prepositional phrases, relative clauses and other clauses are not part of the core: in
+    "Russia's ties with Sudan" the core is "Russia's ties".
+    """
+    seen: set[int] = set()
+    stack = [head]
+    while stack:
+        tok = stack.pop()
+        if tok.i in seen:
+            continue
+        seen.add(tok.i)
+        for c in tok.children:
+            if c.dep_ in NP_CORE and (with_appos or c.dep_ != "appos"):
+                stack.append(c)
+    return seen
+
+
+def preps_of(tok: Token, lemmas: Iterable[str] | None = None) -> Iterator[tuple[Token, Token]]:
+    """(preposition, its object) pairs attached to a token; phrasal chains ("out of") included."""
+    wanted = None if lemmas is None else set(lemmas)
+    for c in tok.children:
+        if c.dep_ in ("prep", "agent", "dative") and c.pos_ in ("ADP", "SCONJ", "ADV", "PART"):
+            name = c.lower_
+            objs = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+            if wanted is None or name in wanted:
+                for o in objs:
+                    yield c, o
+            # "pull out of X": out -> of -> X ; "according to"
+            for g in c.children:
+                if g.dep_ == "prep" and (wanted is None or g.lower_ in wanted):
+                    for o in g.children:
+                        if o.dep_ in ("pobj", "pcomp"):
+                            yield g, o
+        elif c.dep_ == "prt":
+            for g in c.children:
+                if g.dep_ == "prep" and (wanted is None or g.lower_ in wanted):
+                    for o in g.children:
+                        if o.dep_ in ("pobj", "pcomp"):
+                            yield g, o
+
+
+def particles(tok: Token) -> set[str]:
+    """Particles and adverbial prepositions of a verb: "out" in "pull out", "off" in "cut off"."""
+    out = set()
+    for c in tok.children:
+        if c.dep_ == "prt" or (
+            c.dep_ in ("prep", "advmod")
+            and c.lower_ in ("out", "off", "down", "up", "over", "back", "on", "upon", "with")
+        ):
+            out.add(c.lower_)
+    return out
+
+
+def depth(tok: Token) -> int:
+    d = 0
+    while tok.head.i != tok.i and d < 200:
+        tok = tok.head
+        d += 1
+    return d
+
+
+def clause_aux(verb: Token) -> list[Token]:
+    """Auxiliaries of a verb; conjoined verbs share those of the first conjunct ("will visit X, meet Y")."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if not any(a.tag_ == "MD" for a in aux) and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        aux += [c for c in verb.head.children if c.dep_ == "aux" and c.tag_ == "MD"]
+    return aux
+
+
+def subtree_text(tok: Token, limit: int = 80) -> str:
+    """The text of a token's subtree without its clauses, cut to a readable length."""
+    keep = sorted(np_core(tok) | {tok.i})
+    doc = tok.doc
+    start, end = keep[0], keep[-1]
+    text = doc[start : end + 1].text.strip(" ,;:")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text

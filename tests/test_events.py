@@ -1,0 +1,337 @@
+"""Event coder: tables, lexicon, and each grammatical construction on small parsed sentences.
+
+Mentions are built by hand (``_mentions``) so these tests do not depend on the actors stage.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from realpolitik.errors import InputError
+from realpolitik.events import EventCoder, cameo_code, default_coder, plover_for
+from realpolitik.events.cameo import _read_tsv, cameo_table
+from realpolitik.events.lexicon import patterns, transform
+from realpolitik.models import Actor, Article, Event, Mention
+from realpolitik.nlp import ParsedText, parse
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _mentions(parsed: ParsedText, spec: list[tuple[str, str]]) -> list[Mention]:
+    """Mentions for every occurrence of each surface string: (text, actor code). The country is the
+    code's first three letters unless the code starts with IGO/NGO. Several mentions may share tokens."""
+    out: list[Mention] = []
+    for sent in parsed.sentences:
+        doc = sent.span.doc
+        base = sent.span.start_char
+        for surface, code in spec:
+            for m in re.finditer(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", sent.text):
+                span = doc.char_span(base + m.start(), base + m.end(), alignment_mode="expand")
+                assert span is not None
+                country = None if code[:3] in ("IGO", "NGO") else code[:3]
+                out.append(
+                    Mention(
+                        text=surface,
+                        start=sent.offset + base + m.start(),
+                        end=sent.offset + base + m.end(),
+                        sentence_index=sent.index,
+                        token_start=span.start,
+                        token_end=span.end,
+                        actor=Actor(code=code, name=surface, country=country, sector=code[3:6] or None),
+                    )
+                )
+    return out
+
+
+def _code(nlp, text: str, spec: list[tuple[str, str]], day: date | None = None) -> list[Event]:
+    parsed = parse(text, nlp=nlp)
+    article = Article(id="t", text=text, date=day)
+    return default_coder().code(parsed, _mentions(parsed, spec), article)
+
+
+def _triples(events: list[Event], with_polarity: bool = False) -> set[tuple]:
+    out = set()
+    for e in events:
+        t = e.target.country if e.target else None
+        key = (e.source.country, t, e.cameo.root)
+        out.add(key + (e.polarity,) if with_polarity else key)
+    return out
+
+
+def _one(events: list[Event], source: str, target: str | None) -> Event:
+    hits = [
+        e for e in events if e.source.country == source and (e.target.country if e.target else None) == target
+    ]
+    assert hits, f"no {source}->{target} event in {[(e.source.code, e.target, e.cameo.code) for e in events]}"
+    return hits[0]
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def test_cameo_table_has_all_codes_and_fixed_rows() -> None:
+    table = cameo_table()
+    assert len(table) == 312
+    assert cameo_code("163").name == "Impose embargo, boycott, or sanctions"
+    assert cameo_code("163").goldstein == -8.0 and cameo_code("163").quad_class == 4
+    assert cameo_code("044").name == "Meet at a 'third' location"  # mojibake repaired in the copy
+    assert cameo_code("1213").goldstein == -4.0  # missing value filled from the ICEWS column
+    assert cameo_code("051").root == "05"
+
+
+def test_cameo_code_errors() -> None:
+    with pytest.raises(KeyError):
+        cameo_code("999")
+    with pytest.raises(ValueError):
+        cameo_code("abc")
+    with pytest.raises(ValueError):
+        cameo_code("1")
+
+
+def test_plover_crosswalk_and_fallbacks() -> None:
+    assert plover_for("163").event == "COERCE"
+    assert plover_for("0841").event == "RETREAT" and plover_for("0841").mode == "release"
+    assert plover_for("1823").event == "ASSAULT"  # not listed itself: falls back to its root's entry
+    assert plover_for("0233").event == "REQUEST"  # appeals come from the supplement
+    assert plover_for("010").event is None  # PLOVER has no statement category
+    with pytest.raises(ValueError):
+        plover_for("x1")
+
+
+def test_lexicon_covers_every_root() -> None:
+    roots = {p.code[:2] for rows in patterns().values() for p in rows if p.code}
+    assert roots >= {f"{i:02d}" for i in range(1, 21)}
+
+
+def test_lexicon_rows_are_valid_codes() -> None:
+    for rows in patterns().values():
+        for p in rows:
+            for c in (p.code, p.mil_code):
+                if c not in (None, "-"):
+                    cameo_code(c)
+
+
+def test_transforms() -> None:
+    assert transform("042", "intent") == "036"  # will visit -> intent to meet
+    assert transform("0871", "intent") == "0356"  # agree to a ceasefire
+    assert transform("163", "threat") == "1312"  # threaten sanctions
+    assert transform("010", "refuse") == "011"  # decline to comment
+    assert transform("0841", "demand") == "1053"  # demand release
+    assert transform("190", "demand") == "100"  # no specific code: the frame's default
+    assert transform(None, "appeal") == "020"
+    assert transform("111", "intent") is None  # a verbal act keeps its code
+
+
+def test_bad_table_line_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\n1\t2\t3\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        _read_tsv(bad)
+    assert err.value.line == 2 and "bad.tsv" in str(err.value)
+
+
+# ----------------------------------------------------------------------------- constructions
+
+
+def test_subject_verb_object(nlp) -> None:
+    events = _code(nlp, "Russia criticized China on Monday.", [("Russia", "RUS"), ("China", "CHN")])
+    e = _one(events, "RUS", "CHN")
+    assert e.cameo.code == "111" and e.plover.event == "ACCUSE"
+    assert e.trigger == "criticized" and e.sentence == "Russia criticized China on Monday."
+    assert e.span == (0, len("Russia criticized China")) and e.polarity == "asserted"
+    assert e.cameo.goldstein == -2.0 and e.cameo.quad_class == 3
+    assert len(events) == 1
+
+
+def test_passive_with_agent(nlp) -> None:
+    events = _code(
+        nlp, "Sanctions were imposed on Iran by Washington.", [("Iran", "IRN"), ("Washington", "USAGOV")]
+    )
+    assert _one(events, "USA", "IRN").cameo.code == "163"
+
+
+def test_event_noun_with_owner_and_target(nlp) -> None:
+    text = "Despite U.S. sanctions against Iran, trade grew."
+    events = _code(nlp, text, [("U.S.", "USA"), ("Iran", "IRN")])
+    e = _one(events, "USA", "IRN")
+    assert e.cameo.code == "163" and e.trigger == "sanctions"
+
+
+def test_conjoined_subjects_and_verbs(nlp) -> None:
+    text = "China and Russia remain allies of Myanmar and accuse the United States of an economic coup."
+    spec = [("China", "CHN"), ("Russia", "RUS"), ("Myanmar", "MMR"), ("United States", "USA")]
+    got = _triples(_code(nlp, text, spec))
+    assert {("CHN", "MMR", "05"), ("RUS", "MMR", "05"), ("CHN", "USA", "11"), ("RUS", "USA", "11")} <= got
+    assert ("CHN", "RUS", "05") not in got
+
+
+def test_reciprocal_meeting_of_coordinated_subject(nlp) -> None:
+    events = _code(
+        nlp,
+        "Chinese and Russian leaders met in Beijing.",
+        [("Chinese", "CHN"), ("Russian", "RUS"), ("Beijing", "CHNGOV")],
+    )
+    assert _triples(events) == {("CHN", "RUS", "04"), ("RUS", "CHN", "04")}  # Beijing is a place here
+
+
+def test_own_country_left_out_of_a_compound_target(nlp) -> None:
+    text = "Trump spurned a U.S.-China trade deal."
+    parsed = parse(text, nlp=nlp)
+    ms = _mentions(parsed, [("Trump", "USAGOV"), ("U.S.", "USA"), ("China", "CHN")])
+    assert sum(1 for m in ms if m.token_start == ms[1].token_start) == 2  # two mentions, one token
+    events = default_coder().code(parsed, ms, Article(id="t", text=text))
+    assert _triples(events) == {("USA", "CHN", "12")}
+
+
+def test_threaten_to_v_is_one_threat(nlp) -> None:
+    events = _code(
+        nlp, "Iran threatened to cut off electricity to Azerbaijan.", [("Iran", "IRN"), ("Azerbaijan", "AZE")]
+    )
+    assert _triples(events) == {("IRN", "AZE", "13")}
+    assert events[0].cameo.code == "1311"
+
+
+def test_decline_to_comment_on(nlp) -> None:
+    text = "Putin declined to comment on Trump's decision to pull out of a nuclear treaty with Russia."
+    spec = [("Putin", "RUSGOV"), ("Trump", "USAGOV"), ("Russia", "RUS")]
+    events = _code(nlp, text, spec)
+    assert _one(events, "RUS", "USA").cameo.code == "011"
+    assert _one(events, "USA", "RUS").cameo.root == "16"  # the decision is an event of its own
+
+
+def test_negation(nlp) -> None:
+    events = _code(nlp, "Japan did not attend the summit with China.", [("Japan", "JPN"), ("China", "CHN")])
+    assert _one(events, "JPN", "CHN").polarity == "negated"
+
+
+def test_future_cooperation_is_intent(nlp) -> None:
+    e = _one(
+        _code(nlp, "Germany will visit Albania in June.", [("Germany", "DEU"), ("Albania", "ALB")]),
+        "DEU",
+        "ALB",
+    )
+    assert e.cameo.code == "036" and e.modality == "intended"
+
+
+def test_pledge_aid_is_intent(nlp) -> None:
+    e = _one(_code(nlp, "Japan pledged aid to Nepal.", [("Japan", "JPN"), ("Nepal", "NPL")]), "JPN", "NPL")
+    assert e.cameo.root == "03" and e.modality == "intended"
+
+
+def test_hypothetical(nlp) -> None:
+    e = _one(_code(nlp, "Israel could attack Iran.", [("Israel", "ISR"), ("Iran", "IRN")]), "ISR", "IRN")
+    assert e.modality == "hypothetical"
+
+
+def test_conditional_commitment_is_threat(nlp) -> None:
+    text = "Nigeria will withdraw its troops from Chad unless Chad holds elections."
+    events = _code(nlp, text, [("Nigeria", "NGA"), ("Chad", "TCD")])
+    assert ("NGA", "TCD", "13") in _triples(events)
+
+
+def test_will_not_is_refusal(nlp) -> None:
+    events = _code(nlp, "Germany will not meet Russian demands.", [("Germany", "DEU"), ("Russian", "RUS")])
+    assert _triples(events, with_polarity=True) == {("DEU", "RUS", "12", "asserted")}
+
+
+def test_said_must_is_demand(nlp) -> None:
+    text = "Russia said on Tuesday that Sudan must return the helicopter."
+    events = _code(nlp, text, [("Russia", "RUS"), ("Sudan", "SDN")])
+    assert _triples(events) == {("RUS", "SDN", "10")}
+    assert events[0].cameo.code == "1053"
+
+
+def test_urge_object_control(nlp) -> None:
+    events = _code(nlp, "Japan urged China to release the sailors.", [("Japan", "JPN"), ("China", "CHN")])
+    assert _triples(events) == {("JPN", "CHN", "02")}  # the release did not happen
+
+
+def test_light_verb_and_event_noun(nlp) -> None:
+    events = _code(nlp, "Russia expressed its support for Syria.", [("Russia", "RUS"), ("Syria", "SYR")])
+    assert _triples(events) == {("RUS", "SYR", "05")}
+    assert events[0].trigger == "expressed support"
+    assert (
+        events[0].confidence
+        < _one(
+            _code(nlp, "Russia supports Syria.", [("Russia", "RUS"), ("Syria", "SYR")]), "RUS", "SYR"
+        ).confidence
+    )
+
+
+def test_accusation_and_reported_event(nlp) -> None:
+    text = "China accused the United States of attacking Iran."
+    events = _code(nlp, text, [("China", "CHN"), ("United States", "USA"), ("Iran", "IRN")])
+    assert _one(events, "CHN", "USA").cameo.code == "112"
+    reported = _one(events, "USA", "IRN")
+    assert reported.modality == "reported" and reported.cameo.root in ("18", "19")
+
+
+def test_attribution(nlp) -> None:
+    e = _one(
+        _code(nlp, "Russia criticized China, officials said.", [("Russia", "RUS"), ("China", "CHN")]),
+        "RUS",
+        "CHN",
+    )
+    assert e.attribution == "officials"
+    e = _one(
+        _code(nlp, "According to Reuters, Russia criticized China.", [("Russia", "RUS"), ("China", "CHN")]),
+        "RUS",
+        "CHN",
+    )
+    assert e.attribution == "Reuters"
+
+
+def test_anaphora_mentions_on_one_token(nlp) -> None:
+    text = "They expressed their support for Xi's plan."
+    events = _code(nlp, text, [("They", "CHN"), ("They", "RUS"), ("Xi", "CHNGOV")])
+    assert _triples(events) == {("RUS", "CHN", "05")}  # CHN -> CHN is no event
+
+
+def test_military_source_makes_killing_a_fight(nlp) -> None:
+    e = _one(
+        _code(nlp, "Russian aircraft killed 46 Afghan civilians.", [("Russian", "RUS"), ("Afghan", "AFG")]),
+        "RUS",
+        "AFG",
+    )
+    assert e.cameo.root == "19"
+
+
+def test_every_event_is_well_formed(nlp) -> None:
+    text = (
+        "Chinese and Russian leaders met in Beijing this weekend to strengthen their relationship. "
+        "Trump has criticized Moscow over its role in Ukraine and spurned a U.S.-China trade deal."
+    )
+    spec = [
+        ("Chinese", "CHN"),
+        ("Russian", "RUS"),
+        ("Beijing", "CHNGOV"),
+        ("their", "CHN"),
+        ("their", "RUS"),
+        ("Trump", "USAGOV"),
+        ("Moscow", "RUSGOV"),
+        ("Ukraine", "UKR"),
+        ("U.S.", "USA"),
+        ("China", "CHN"),
+    ]
+    events = _code(nlp, text, spec, day=date(2019, 5, 6))
+    assert events
+    for e in events:
+        assert 0.0 <= e.confidence <= 1.0
+        assert text[e.span[0] : e.span[1]]
+        assert e.sentence in text
+        d = e.to_dict()
+        assert d["cameo"]["code"] == e.cameo.code and d["event_id"] == e.event_id
+    assert len({e.event_id for e in events}) == len(events)
+
+
+def test_no_mentions_no_events(nlp) -> None:
+    parsed = parse("The weather was fine and nobody met anyone.", nlp=nlp)
+    assert EventCoder().code(parsed, [], Article(id="t", text=parsed.text)) == []
+
+
+def test_default_coder_is_cached() -> None:
+    assert default_coder() is default_coder()

@@ -1,0 +1,59 @@
+"""The pipeline's own logic: duplicates, id clashes, run reports, the Python API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from realpolitik.models import Article, InputProblem
+from realpolitik.pipeline import Deduplicator, Pipeline, RunReport
+
+
+def test_deduplicator_by_url_and_normalised_text() -> None:
+    dedup = Deduplicator()
+    a = Article(id="a", text="China and Russia  met.", url="https://x.test/1")
+    assert not dedup.seen(a)
+    assert dedup.seen(Article(id="b", text="CHINA and Russia met.\n"))  # same text, normalised
+    assert dedup.seen(Article(id="c", text="Something else", url="https://x.test/1"))  # same URL
+    assert not dedup.seen(Article(id="d", text="Something else entirely"))
+
+
+def test_run_report_exit_codes() -> None:
+    r = RunReport()
+    assert r.exit_code == 0  # nothing to do is not a failure
+    r.add_problem(InputProblem("x.txt", "empty file"))
+    assert r.exit_code == 1 and r.errors == 1
+    r.duplicates = 1
+    assert r.exit_code == 0  # everything was already stored
+    r2 = RunReport(processed=1)
+    r2.add_problem(InputProblem("y.jsonl", "malformed JSON", line=3, kind="error"))
+    assert r2.exit_code == 0
+    assert str(r2.problems[0]) == "y.jsonl:3: malformed JSON"
+
+
+def test_extract_text_python_api() -> None:
+    events = Pipeline().extract_text(
+        "U.S. President Donald Trump criticized China on Monday.", date="2019-05-06", doc_id="t1"
+    )
+    assert events, "no event coded"
+    e = events[0].to_dict()
+    assert e["doc_id"] == "t1"
+    assert (e["source"]["country"], e["target"]["country"], e["cameo"]["root"]) == ("USA", "CHN", "11")
+    assert e["date"] == "2019-05-06"
+    json.dumps(e)  # the contract is plain JSON
+
+
+def test_same_id_different_text_is_kept_under_a_new_id(tmp_path: Path) -> None:
+    from realpolitik.store import open_store
+
+    one, two = tmp_path / "a", tmp_path / "b"
+    one.mkdir()
+    two.mkdir()
+    (one / "story.txt").write_text("Story one\n\nPutin met Xi in Moscow.")
+    (two / "story.txt").write_text("Story two\n\nTrump criticized China.")
+    pipe = Pipeline()
+    with open_store(tmp_path / "rp.duckdb") as store:
+        report = pipe.ingest([str(one), str(two)], store)
+        assert (report.processed, report.duplicates) == (2, 0)
+        assert store.stats()["articles"] == 2
+        assert store.has_article_id("story")
