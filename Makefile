@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DB     ?= realpolitik.duckdb
 SAMPLE := src/realpolitik/sample/wikinews_2019_2020.jsonl
+# `make demo DEMO_SERVE=0` stops after the summary instead of serving the dashboard.
+DEMO_SERVE ?= 1
 
 .PHONY: install install-dev demo test lint clean
 
@@ -27,8 +29,11 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/realpolitik ingest $(SAMPLE) --db $(DB)
 	$(BIN)/realpolitik stats --db $(DB)
+	@if [ "$(DEMO_SERVE)" = "1" ]; then $(BIN)/realpolitik serve --db $(DB); fi
 
+# The browser tests drive Debian's chromium (installed by the script when missing; they skip without it).
 test: install-dev
+	@bash scripts/install-test-browser.sh
 	$(BIN)/pytest -q
 
 lint: install-dev

@@ -402,3 +402,85 @@ def test_seed_article(resolver: ActorResolver, shared_data) -> None:  # noqa: AN
     # "U.S.-China" gives two mentions inside one token.
     assert ("U.S.", "USA") in found and sum(1 for m in ms if m.text == "China" and m.start > 1950) >= 1
     assert not any(m.actor.code == "IMGMOSISI" for m in ms)  # "anti-ISIS coalition"
+
+
+# ---------------------------------------------------------------- later rules
+
+
+def test_seed_they_after_the_two_leaders(resolver: ActorResolver) -> None:
+    ms = run(
+        resolver,
+        "Xi hosted Putin. Trump was absent. The two leaders have a rapport since they first met in 2013.",
+        date(2018, 11, 1),
+    )
+    they = [(m.actor.code, m.actor.name) for m in ms if m.text == "they"]
+    leaders = [(m.actor.code, m.actor.name) for m in ms if m.text == "The two leaders"]
+    assert len(leaders) == 2 and they == leaders
+
+
+def test_cities_code_to_their_country(resolver: ActorResolver) -> None:
+    ms = run(resolver, "An Istanbul court jailed him. Shelling hit Aleppo.")
+    assert [(m.text, m.actor.code, m.via) for m in ms] == [
+        ("Istanbul court", "TURJUD", "city"),
+        ("Aleppo", "SYR", "city"),
+    ]
+
+
+def test_branch_seat_keeps_its_sector(resolver: ActorResolver) -> None:
+    assert explicit(run(resolver, "Pentagon officials and FBI agents met.")) == [
+        ("Pentagon officials", "USAMIL"),
+        ("FBI agents", "USACOP"),
+    ]
+
+
+def test_mrs_trump_is_not_donald_trump(resolver: ActorResolver) -> None:
+    assert explicit(run(resolver, "Mrs Trump visited a school.", date(2019, 1, 1))) == []
+
+
+def test_non_title_nouns_are_not_absorbed(resolver: ActorResolver) -> None:
+    ms = run(resolver, "During his presidency Obama met a former Trump aide.", date(2019, 1, 1))
+    assert [m.text for m in ms if m.via == "leader"] == ["Obama", "Trump"]
+
+
+def test_out_of_office_person_takes_a_non_government_title(resolver: ActorResolver) -> None:
+    ms = run(resolver, "Senator Marco Rubio criticized the deal.", date(2019, 3, 1))
+    assert [(m.text, m.actor.code, m.actor.name) for m in ms] == [
+        ("Senator Marco Rubio", "USALEG", "Marco Rubio")
+    ]
+
+
+def test_common_surname_needs_the_office_or_the_full_name(resolver: ActorResolver) -> None:
+    assert explicit(run(resolver, "Miller said the ship was lost.", date(2019, 1, 10))) == []
+    ms = run(resolver, "Matthew Miller spoke. Miller said no.", date(2024, 1, 10))
+    assert [m.actor.code for m in ms if m.via == "leader"] == ["USAGOV", "USAGOV"]
+
+
+def test_unknown_person_blocks_he(resolver: ActorResolver) -> None:
+    ms = run(
+        resolver,
+        "President Vladimir Putin was told by minister Yevgeny Zinichev about the rescue. "
+        "He said it would take a day.",
+        date(2019, 1, 4),
+    )
+    assert anaphora(ms) == []
+
+
+def test_plural_non_actor_subject_blocks_they(resolver: ActorResolver) -> None:
+    ms = run(resolver, "Indonesian companies own ships. Ships broadcast their positions.")
+    assert anaphora(ms) == []
+
+
+def test_long_lists_are_not_they(resolver: ActorResolver) -> None:
+    ms = run(resolver, "Russia, China, Japan, India and Mexico attended. They agreed.")
+    assert anaphora(ms) == []
+
+
+def test_georgia_in_us_politics_sentence(resolver: ActorResolver) -> None:
+    ms = run(resolver, "It was backed by Senators Marco Rubio of Florida and David Perdue of Georgia.")
+    assert all(m.actor.country != "GEO" for m in ms)
+
+
+def test_news_agency_of_north_korea(resolver: ActorResolver) -> None:
+    assert explicit(run(resolver, "The Korean Central News Agency said so.")) == [
+        ("Korean Central News Agency", "PRKMED")
+    ]

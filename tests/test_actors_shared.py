@@ -50,7 +50,7 @@ def test_conflibert_actor_span_recall(shared_data: Path, nlp) -> None:  # noqa: 
     data = [_spans(r) for r in rows]
     resolver = default_resolver()
     total = hit = ner_total = ner_hit = 0
-    for (text, spans), parsed in zip(data, parse_many([t for t, _ in data], nlp=nlp), strict=True):
+    for (_text, spans), parsed in zip(data, parse_many([t for t, _ in data], nlp=nlp), strict=True):
         mentions = [m for m in resolver.resolve(parsed) if m.via != "anaphora"]
         ents = [
             (s.offset + e.start_char, s.offset + e.end_char)
@@ -87,7 +87,9 @@ def test_cameo_manual_gold_countries_found(shared_data: Path, nlp) -> None:  # n
 
 
 def test_seed_expected_event_countries_all_found(shared_data: Path, nlp) -> None:  # noqa: ANN001
-    row = json.loads((shared_data / "seed" / "expected_events.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    row = json.loads(
+        (shared_data / "seed" / "expected_events.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    )
     parsed = next(parse_many([row["text"]], nlp=nlp))
     countries = {m.actor.country for m in default_resolver().resolve(parsed, date(2018, 11, 1))}
     for event in row["events"]:

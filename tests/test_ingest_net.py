@@ -1,4 +1,7 @@
-"""Ingest over http(s): feeds and pages served by a local server on 127.0.0.1, never the network."""
+"""Ingest over http(s): feeds and pages served by a local server on 127.0.0.1, never the network.
+
+Every read here sets ``allow_private=True``; without it 127.0.0.1 is refused (test_netguard.py).
+"""
 
 from __future__ import annotations
 
@@ -144,13 +147,14 @@ def _closed_port() -> int:
 
 
 def read(*sources: str, limits: IngestLimits | None = None) -> list:
-    return list(read_sources(list(sources), limits))
+    """Read with private addresses allowed: the test server listens on 127.0.0.1."""
+    return list(read_sources(list(sources), limits or IngestLimits(allow_private=True)))
 
 
 def test_unreachable_url_is_a_problem() -> None:
     url = f"http://127.0.0.1:{_closed_port()}/feed.xml"
     start = time.monotonic()
-    [problem] = read(url, limits=IngestLimits(fetch_timeout=3))
+    [problem] = read(url, limits=IngestLimits(allow_private=True, fetch_timeout=3))
     assert time.monotonic() - start < 5
     assert isinstance(problem, InputProblem) and problem.origin == url
     assert problem.message.startswith("cannot fetch")
@@ -177,7 +181,7 @@ def test_feed_url_fetches_entry_pages(server: str) -> None:
 
 
 def test_feed_url_without_fetching_pages(server: str) -> None:
-    got = read(f"{server}/feed.xml", limits=IngestLimits(fetch_pages=False))
+    got = read(f"{server}/feed.xml", limits=IngestLimits(allow_private=True, fetch_pages=False))
     texts = [a.text for a in got if isinstance(a, Article)]
     assert texts == [
         "Freedonia accused Sylvania of spying.",
@@ -223,13 +227,13 @@ def test_jsonl_and_text_urls_sniffed(server: str) -> None:
 @pytest.mark.parametrize(
     ("path", "limits", "expected"),
     [
-        ("/loop", IngestLimits(), "more than 5 redirects"),
-        ("/to-ftp", IngestLimits(), "only http and https"),
-        ("/big", IngestLimits(max_download_bytes=100_000), "max_download_bytes=100,000"),
-        ("/slow", IngestLimits(fetch_timeout=0.5), "timed out after 0.5 s"),
-        ("/drip", IngestLimits(fetch_timeout=0.5), "download too slow"),
-        ("/nothing-here", IngestLimits(), "HTTP 404"),
-        ("/pdf", IngestLimits(), "binary"),
+        ("/loop", IngestLimits(allow_private=True), "more than 5 redirects"),
+        ("/to-ftp", IngestLimits(allow_private=True), "only http and https"),
+        ("/big", IngestLimits(allow_private=True, max_download_bytes=100_000), "max_download_bytes=100,000"),
+        ("/slow", IngestLimits(allow_private=True, fetch_timeout=0.5), "timed out after 0.5 s"),
+        ("/drip", IngestLimits(allow_private=True, fetch_timeout=0.5), "download too slow"),
+        ("/nothing-here", IngestLimits(allow_private=True), "HTTP 404"),
+        ("/pdf", IngestLimits(allow_private=True), "binary"),
     ],
 )
 def test_fetch_failures(server: str, path: str, limits: IngestLimits, expected: str) -> None:

@@ -112,13 +112,13 @@ def test_open_creates_schema_and_meta(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "rp.duckdb"
     with open_store(path) as s:
         assert isinstance(s, StoreImpl)
-        assert s.schema_version == 1
-        assert s._rows("SELECT version, name FROM schema_meta") == [(1, "initial")]
+        assert s.schema_version == LATEST
+        assert s._rows("SELECT version, name FROM schema_meta ORDER BY version")[0] == (1, "initial")
         for table in ("articles", "actors", "mentions", "events"):
             assert count(s, table) == 0
     assert path.is_file()
     with open_store(path) as s:  # reopening does not re-apply anything
-        assert s._rows("SELECT COUNT(*) FROM schema_meta") == [(1,)]
+        assert s._rows("SELECT COUNT(*) FROM schema_meta") == [(LATEST,)]
 
 
 def test_schema_uses_only_portable_types(store: Store) -> None:
@@ -461,7 +461,7 @@ def test_stats(loaded: Store) -> None:
         "publishers": 2,
         "first_date": "2024-01-10",
         "last_date": "2024-03-30",
-        "schema_version": 1,
+        "schema_version": LATEST,
         # asserted events only: quad 1: 036, 04, 042, 042; quad 2: 0841; quad 3: 112, 1121, 112; quad 4: 190
         "by_quad_class": {1: 4, 2: 1, 3: 3, 4: 1},
         "top_roots": [
@@ -499,8 +499,11 @@ def test_empty_store_queries(store: Store) -> None:
 # -- migrations ------------------------------------------------------------------------------------
 
 
+LATEST = schema.MIGRATIONS[-1].version  # the schema version of a new store
+NEXT = LATEST + 1
+
 MIGRATION_2 = schema.Migration(
-    2,
+    NEXT,
     "article_language",
     (
         "ALTER TABLE articles ADD COLUMN language TEXT",
@@ -525,22 +528,24 @@ def test_old_database_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with open_store(path) as s:
         s.save_article(article("a1", "text"), [mention(CHN, 0)], [event("a1", CHN, USA, "112", None)])
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, MIGRATION_2])
-    with pytest.raises(StoreError, match="has schema version 1; this realpolitik needs version 2"):
+    with pytest.raises(
+        StoreError, match=f"has schema version {LATEST}; this realpolitik needs version {NEXT}"
+    ):
         open_store(path, read_only=True)
     with open_store(path) as s:
-        assert s.schema_version == 2
-        assert s._rows("SELECT version, name FROM schema_meta ORDER BY version") == [
-            (1, "initial"),
-            (2, "article_language"),
-        ]
+        assert s.schema_version == NEXT
+        versions = s._rows("SELECT version, name FROM schema_meta ORDER BY version")
+        assert versions[0] == (1, "initial") and versions[-1] == (NEXT, "article_language")
         assert s._rows("SELECT id, language FROM articles") == [("a1", None)]
         assert count(s, "feeds") == 0
         assert s.stats()["events"] == 1  # data survived
     with open_store(path, read_only=True) as s:
-        assert s.schema_version == 2
-    # the code without migration 2 refuses the newer database
+        assert s.schema_version == NEXT
+    # the code without the new migration refuses the newer database
     monkeypatch.undo()
-    with pytest.raises(StoreError, match="schema version 2 is newer than this realpolitik supports \\(1\\)"):
+    with pytest.raises(
+        StoreError, match=f"schema version {NEXT} is newer than this realpolitik supports \\({LATEST}\\)"
+    ):
         open_store(path)
 
 
@@ -548,14 +553,14 @@ def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
     path = tmp_path / "rp.duckdb"
     open_store(path).close()
     bad = schema.Migration(
-        2, "broken", ("CREATE TABLE feeds (url TEXT)", "ALTER TABLE nowhere ADD COLUMN x TEXT")
+        NEXT, "broken", ("CREATE TABLE feeds (url TEXT)", "ALTER TABLE nowhere ADD COLUMN x TEXT")
     )
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, bad])
-    with pytest.raises(StoreError, match="migration 2 \\(broken\\) failed"):
+    with pytest.raises(StoreError, match=f"migration {NEXT} \\(broken\\) failed"):
         open_store(path)
     monkeypatch.undo()
     with open_store(path) as s:
-        assert s.schema_version == 1
+        assert s.schema_version == LATEST
         assert s._rows("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'feeds'") == [(0,)]
 
 

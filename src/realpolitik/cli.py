@@ -353,9 +353,11 @@ def main(
 
 def _register_stage_commands() -> None:
     """Commands of later stages live beside their stage; each adds itself to the app."""
+    from realpolitik.api.commands import register as register_serve
     from realpolitik.relations.commands import register as register_relations
 
     register_relations(app)
+    register_serve(app)
 
 
 _register_stage_commands()

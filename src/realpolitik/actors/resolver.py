@@ -224,7 +224,9 @@ class ActorResolver:
     def _subtoken(self, doc: Doc, words: list[str], i: int, state: _DocState) -> list[_Match]:
         """Mentions inside one token: "U.S.-China" -> U.S. + China, "U.S.-led" -> U.S."""
         text = words[i]
-        if len(text) < 4 or ("-" not in text and "/" not in text and "\u2013" not in text and "\u2014" not in text):
+        if len(text) < 4 or (
+            "-" not in text and "/" not in text and "\u2013" not in text and "\u2014" not in text
+        ):
             return []
         parts: list[tuple[int, int]] = []
         start = 0
@@ -295,7 +297,11 @@ class ActorResolver:
             return True
         span = doc[i:j]
         if "needs_ner" in rules and not any(t.ent_type_ in _NER_PLACE for t in span):
-            return False
+            # Short forms also count when the context says "actor": "IS fighters", "(IS)".
+            nxt = words[j].lower() if j < len(words) else ""
+            bracketed = i > 0 and words[i - 1] == "(" and nxt == ")"
+            if not bracketed and nxt not in self.kb.sectors and nxt not in ("group", "'s"):
+                return False
         if "us_state" in rules:
             if e.form in state.vetoed_forms:
                 return False
@@ -547,10 +553,11 @@ class ActorResolver:
         plural = doc[anchor].tag_ in ("NNS", "NNPS") or (via == "demonym" and doc[anchor].text.endswith("s"))
         if head is not None and m.char_span is None:
             rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
-            if rule is not None and sector in (None, "GOV"):
-                # A seat of one branch keeps it: "Pentagon officials" stay USAMIL, "FBI agents" USACOP;
-                # a capital takes the noun's sector: "a Paris court" is FRAJUD.
-                sector = rule.sector
+            if rule is not None:
+                if sector in (None, "GOV"):
+                    # A seat of one branch keeps it: "Pentagon officials" stay USAMIL, "FBI agents"
+                    # USACOP; a capital takes the noun's sector: "a Paris court" is FRAJUD.
+                    sector = rule.sector
                 plural = head.tag_ in ("NNS", "NNPS") and name_span is None
                 if name_span is not None:
                     person_name = doc[name_span[0] : name_span[1]].text
@@ -932,7 +939,7 @@ class ActorResolver:
         covered = {t for a, b in spans for t in range(a, b)}
         doc = sent.span.doc
         deps, tags = _dep_tag(doc)
-        subj_hashes, plural_hashes = _hashes()
+        subj_hashes, plural_hashes = _hashes(doc)
         for i in range(sent.span.start, sent.span.end):
             if deps[i] in subj_hashes and tags[i] in plural_hashes and i not in covered:
                 tok = doc[i]
@@ -946,13 +953,12 @@ def _texts(doc: Doc, text: str) -> list[str]:
     return [text[a : a + n] for a, n in arr]
 
 
-@lru_cache(maxsize=1)
-def _hashes() -> tuple[frozenset[int], frozenset[int]]:
-    from spacy.strings import hash_string
-
+def _hashes(doc: Doc) -> tuple[frozenset[int], frozenset[int]]:
+    """Ids of the subject labels and plural tags (built-in symbols and hashes alike)."""
+    strings = doc.vocab.strings
     return (
-        frozenset(hash_string(s) for s in ("nsubj", "nsubjpass")),
-        frozenset(hash_string(s) for s in ("NNS", "NNPS", "CD")),
+        frozenset(strings[s] for s in ("nsubj", "nsubjpass")),
+        frozenset(strings[s] for s in ("NNS", "NNPS", "CD")),
     )
 
 

@@ -9,6 +9,8 @@ the backend translates. Rows are turned back into the contract dataclasses of
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -168,6 +170,168 @@ def _code(value: str, what: str) -> str:
     if not value:
         raise StoreError(f"empty {what} filter")
     return value
+
+
+class NotFoundError(StoreError):
+    """The article or event a write refers to is not in the store."""
+
+
+CORRECTION_ACTIONS = ("confirm", "recode", "reject")
+_COMMENT_COLS = ("id", "article_id", "event_id", "author", "body", "created_at")
+_CORRECTION_COLS = (
+    "id", "event_id", "article_id", "action", "cameo_code", "source_code", "source_country",
+    "target_code", "target_country", "note", "author", "created_at",
+)  # fmt: skip
+_LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+_SNIPPET = 200
+
+
+def _new_id() -> str:
+    """A random id that sorts by creation time (so "latest correction wins" has no ties)."""
+    return f"{time.time_ns():016x}{secrets.token_hex(4)}"
+
+
+def _paging(params: list[Any], limit: int | None, offset: int) -> str:
+    """``LIMIT ? OFFSET ?`` with the values appended to ``params``; StoreError when negative."""
+    sql = ""
+    if limit is not None:
+        if int(limit) < 0:
+            raise StoreError(f"limit must be >= 0, not {limit}")
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    if int(offset) < 0:
+        raise StoreError(f"offset must be >= 0, not {offset}")
+    if offset:
+        sql += " OFFSET ?"
+        params.append(int(offset))
+    return sql
+
+
+def _event_filters(
+    *,
+    actor: str | None,
+    country: str | None,
+    root: str | None,
+    code: str | None,
+    since: date | None,
+    until: date | None,
+    doc_id: str | None,
+    include_negated: bool,
+    quad_class: int | Sequence[int] | None,
+    publisher: str | None,
+    polarity: str | None,
+    pair: tuple[str, str] | None,
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (over ``events e JOIN articles a``) and their parameters: values are
+    always bound, never pasted into the SQL."""
+    where: list[str] = []
+    params: list[Any] = []
+    if actor is not None:
+        a = _code(actor, "actor")
+        where.append("(substr(e.source_code, 1, ?) = ? OR substr(e.target_code, 1, ?) = ?)")
+        params += [len(a), a, len(a), a]
+    if country is not None:
+        c = _code(country, "country")
+        where.append("(e.source_country = ? OR e.target_country = ?)")
+        params += [c, c]
+    if root is not None:
+        r = str(root).strip()
+        where.append("e.cameo_root = ?")
+        params.append(r.zfill(2) if r.isdigit() else r)
+    if code is not None:
+        k = str(code).strip()
+        where.append("substr(e.cameo_code, 1, ?) = ?")
+        params += [len(k), k]
+    if since is not None:
+        where.append("e.date >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("e.date <= ?")
+        params.append(until)
+    if doc_id is not None:
+        where.append("e.article_id = ?")
+        params.append(doc_id)
+    if not include_negated:
+        where.append("e.polarity <> 'negated'")
+    if quad_class is not None:
+        quads = [int(quad_class)] if isinstance(quad_class, int) else [int(q) for q in quad_class]
+        if not quads or any(q not in (1, 2, 3, 4) for q in quads):
+            raise StoreError(f"quad_class must be 1 to 4, not {quad_class}")
+        where.append(f"e.quad_class IN ({_placeholders(len(quads))})")
+        params += quads
+    if publisher is not None:
+        where.append("a.publisher = ?")
+        params.append(publisher)
+    if polarity is not None:
+        if polarity not in ("asserted", "negated"):
+            raise StoreError(f"polarity must be asserted or negated, not {polarity!r}")
+        where.append("e.polarity = ?")
+        params.append(polarity)
+    if pair is not None:
+        x, y = _code(pair[0], "pair"), _code(pair[1], "pair")
+        where.append(
+            "((e.source_country = ? AND e.target_country = ?) "
+            "OR (e.source_country = ? AND e.target_country = ?))"
+        )
+        params += [x, y, y, x]
+    return where, params
+
+
+def _terms(q: str | None) -> list[str]:
+    return [t for t in (q or "").split() if t][:10]
+
+
+def _like(term: str) -> str:
+    return "%" + term.translate(_LIKE_ESCAPE) + "%"
+
+
+def _article_filters(
+    q: str | None, publisher: str | None, since: date | None, until: date | None
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for term in _terms(q):
+        where.append("(a.title ILIKE ? ESCAPE '\\' OR a.text ILIKE ? ESCAPE '\\')")
+        params += [_like(term), _like(term)]
+    if publisher is not None:
+        where.append("a.publisher = ?")
+        params.append(publisher)
+    if since is not None:
+        where.append("a.date >= ?")
+        params.append(since)
+    if until is not None:
+        where.append("a.date <= ?")
+        params.append(until)
+    return where, params
+
+
+def _actor_filters(q: str | None, kind: str | None, country: str | None) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for term in _terms(q):
+        where.append("(c.code ILIKE ? ESCAPE '\\' OR c.name ILIKE ? ESCAPE '\\')")
+        params += [_like(term), _like(term)]
+    if kind is not None:
+        where.append("c.kind = ?")
+        params.append(kind)
+    if country is not None:
+        where.append("c.country = ?")
+        params.append(_code(country, "country"))
+    return where, params
+
+
+def _snippet(text: str, terms: list[str]) -> str:
+    """Up to ~200 characters of ``text`` around the first search term (the start without one)."""
+    flat = " ".join(text.split())
+    at = -1
+    low = flat.casefold()
+    for t in terms:
+        at = low.find(t.casefold())
+        if at >= 0:
+            break
+    start = max(0, at - _SNIPPET // 3) if at >= 0 else 0
+    piece = flat[start : start + _SNIPPET]
+    return ("…" if start else "") + piece + ("…" if start + _SNIPPET < len(flat) else "")
 
 
 class Store:
@@ -373,6 +537,11 @@ class Store:
         include_negated: bool = True,
         limit: int | None = 1000,
         offset: int = 0,
+        quad_class: int | Sequence[int] | None = None,
+        publisher: str | None = None,
+        polarity: str | None = None,
+        pair: tuple[str, str] | None = None,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
         """Events matching every given filter, oldest first (undated last), each with its ``article``.
 
@@ -380,57 +549,395 @@ class Store:
         ``country`` an ISO alpha-3 on source or target; ``root`` a CAMEO root (``"4"`` = ``"04"``);
         ``code`` a CAMEO code prefix (``"112"`` matches 112 and 1121..1125); ``since``/``until`` are
         inclusive bounds on the event date (undated events never match a date bound).
+        ``quad_class`` one QuadClass or several; ``publisher`` the article's publisher (exact);
+        ``polarity`` ``asserted`` or ``negated``; ``pair`` two ISO alpha-3 countries, events between
+        them in either direction. ``newest_first`` sorts by date descending (undated still last).
         """
-        where: list[str] = []
-        params: list[Any] = []
-        if actor is not None:
-            a = _code(actor, "actor")
-            where.append("(substr(e.source_code, 1, ?) = ? OR substr(e.target_code, 1, ?) = ?)")
-            params += [len(a), a, len(a), a]
-        if country is not None:
-            c = _code(country, "country")
-            where.append("(e.source_country = ? OR e.target_country = ?)")
-            params += [c, c]
-        if root is not None:
-            r = str(root).strip()
-            where.append("e.cameo_root = ?")
-            params.append(r.zfill(2) if r.isdigit() else r)
-        if code is not None:
-            k = str(code).strip()
-            where.append("substr(e.cameo_code, 1, ?) = ?")
-            params += [len(k), k]
-        if since is not None:
-            where.append("e.date >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("e.date <= ?")
-            params.append(until)
-        if doc_id is not None:
-            where.append("e.article_id = ?")
-            params.append(doc_id)
-        if not include_negated:
-            where.append("e.polarity <> 'negated'")
+        where, params = _event_filters(
+            actor=actor, country=country, root=root, code=code, since=since, until=until, doc_id=doc_id,
+            include_negated=include_negated, quad_class=quad_class, publisher=publisher,
+            polarity=polarity, pair=pair,
+        )  # fmt: skip
+        order = "e.date DESC NULLS LAST" if newest_first else "e.date NULLS LAST"
         sql = (
             f"SELECT {_EVENT_SELECT}, a.title, a.publisher, a.url FROM events e "
             "JOIN articles a ON a.id = e.article_id"
             + (" WHERE " + " AND ".join(where) if where else "")
-            + f" ORDER BY e.date NULLS LAST, e.article_id, {_EVENT_ORDER}"
+            + f" ORDER BY {order}, e.article_id, {_EVENT_ORDER}"
         )
-        if limit is not None:
-            if int(limit) < 0:
-                raise StoreError(f"limit must be >= 0, not {limit}")
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        if int(offset) < 0:
-            raise StoreError(f"offset must be >= 0, not {offset}")
-        if offset:
-            sql += " OFFSET ?"
-            params.append(int(offset))
+        sql += _paging(params, limit, offset)
         out = []
         for row in self._dicts(sql, params, (*_EVENT_COLS, "title", "publisher", "url")):
             d = _event_dict(row)
             d["article"] = {"title": row["title"], "publisher": row["publisher"], "url": row["url"]}
             out.append(d)
+        return out
+
+    def count_events(
+        self,
+        *,
+        actor: str | None = None,
+        country: str | None = None,
+        root: str | None = None,
+        code: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        doc_id: str | None = None,
+        include_negated: bool = True,
+        quad_class: int | Sequence[int] | None = None,
+        publisher: str | None = None,
+        polarity: str | None = None,
+        pair: tuple[str, str] | None = None,
+    ) -> int:
+        """How many events :meth:`events` would return without a limit (for paging)."""
+        where, params = _event_filters(
+            actor=actor, country=country, root=root, code=code, since=since, until=until, doc_id=doc_id,
+            include_negated=include_negated, quad_class=quad_class, publisher=publisher,
+            polarity=polarity, pair=pair,
+        )  # fmt: skip
+        sql = "SELECT COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id" + (
+            " WHERE " + " AND ".join(where) if where else ""
+        )
+        return int(self._rows(sql, params)[0][0])
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        """One event (output contract plus ``article``: id, title, date, publisher, url), or None."""
+        rows = self._dicts(
+            f"SELECT {_EVENT_SELECT}, a.title, a.date, a.publisher, a.url FROM events e "
+            "JOIN articles a ON a.id = e.article_id WHERE e.event_id = ?",
+            [event_id],
+            (*_EVENT_COLS, "title", "article_date", "publisher", "url"),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        d = _event_dict(row)
+        d["article"] = {
+            "id": row["article_id"],
+            "title": row["title"],
+            "date": _iso(row["article_date"]),
+            "publisher": row["publisher"],
+            "url": row["url"],
+        }
+        return d
+
+    # -- serving: article listing and search, actors ----------------------------------------------
+
+    def articles(
+        self,
+        *,
+        q: str | None = None,
+        publisher: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Articles newest first (undated last) with a ``snippet`` and their ``events`` count.
+
+        ``q`` is a full-text search: every word must occur in the title or the text,
+        case-insensitively (ILIKE substring matching: simple and portable, fine for thousands of
+        articles; a real full-text index can replace it behind this method). With ``ids`` only
+        those articles are returned, with their ``text``, and no limit applies.
+        """
+        where, params = _article_filters(q, publisher, since, until)
+        if ids is not None:
+            wanted = list(dict.fromkeys(str(i) for i in ids))
+            if not wanted:
+                return []
+            where.append(f"a.id IN ({_placeholders(len(wanted))})")
+            params += wanted
+            limit = None
+        sql = (
+            "SELECT a.id, a.title, a.date, a.publisher, a.url, a.text, "
+            "(SELECT COUNT(*) FROM events e WHERE e.article_id = a.id) FROM articles a"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY a.date DESC NULLS LAST, a.id"
+        )
+        sql += _paging(params, limit, offset)
+        terms = _terms(q)
+        out = []
+        for aid, title, day, pub, url, text, n in self._rows(sql, params):
+            item = {
+                "id": aid,
+                "title": title,
+                "date": _iso(day),
+                "publisher": pub,
+                "url": url,
+                "events": int(n),
+                "snippet": _snippet(text, terms),
+            }
+            if ids is not None:
+                item["text"] = text
+            out.append(item)
+        return out
+
+    def count_articles(
+        self,
+        *,
+        q: str | None = None,
+        publisher: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> int:
+        where, params = _article_filters(q, publisher, since, until)
+        sql = "SELECT COUNT(*) FROM articles a" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._rows(sql, params)[0][0])
+
+    def publishers(self) -> list[dict[str, Any]]:
+        """Publishers with their article counts, most articles first."""
+        rows = self._rows(
+            "SELECT publisher, COUNT(*) FROM articles WHERE publisher IS NOT NULL "
+            "GROUP BY publisher ORDER BY COUNT(*) DESC, publisher"
+        )
+        return [{"publisher": p, "articles": int(n)} for p, n in rows]
+
+    def actors(
+        self,
+        *,
+        q: str | None = None,
+        kind: str | None = None,
+        country: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Actors with their ``mentions`` and ``events`` (as source or target) counts, most
+        mentioned first. ``q`` matches the code or the name (case-insensitive substring)."""
+        where, params = _actor_filters(q, kind, country)
+        sql = (
+            "SELECT c.code, c.name, c.country, c.sector, c.kind, "
+            "(SELECT COUNT(*) FROM mentions m WHERE m.actor_code = c.code) AS n_mentions, "
+            "(SELECT COUNT(*) FROM events e WHERE e.source_code = c.code OR e.target_code = c.code) "
+            "FROM actors c"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY n_mentions DESC, c.code"
+        )
+        sql += _paging(params, limit, offset)
+        cols = ("code", "name", "country", "sector", "kind", "mentions", "events")
+        return [
+            {**d, "mentions": int(d["mentions"]), "events": int(d["events"])}
+            for d in self._dicts(sql, params, cols)
+        ]
+
+    def count_actors(
+        self, *, q: str | None = None, kind: str | None = None, country: str | None = None
+    ) -> int:
+        where, params = _actor_filters(q, kind, country)
+        sql = "SELECT COUNT(*) FROM actors c" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._rows(sql, params)[0][0])
+
+    def actor(self, code: str) -> dict[str, Any] | None:
+        rows = self._dicts(
+            f"SELECT {', '.join(_ACTOR_COLS)} FROM actors WHERE code = ?", [code.strip().upper()], _ACTOR_COLS
+        )
+        return rows[0] if rows else None
+
+    # -- serving: comments and corrections (written by analysts, beside the machine coding) ------
+
+    def _check_writable(self, what: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.location}: opened read-only, cannot save {what}")
+
+    def _write_one(self, table: str, cols: Sequence[str], row: tuple[Any, ...], what: str) -> None:
+        self._check_writable(what)
+        try:
+            self._db.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({_placeholders(len(cols))})", row
+            )
+        except self._db.errors as e:
+            raise StoreError(f"{self.location}: cannot save {what}: {e}") from e
+
+    def add_comment(
+        self, body: str, *, author: str, article_id: str | None = None, event_id: str | None = None
+    ) -> dict[str, Any]:
+        """Store a comment on an article, or on an event (its article is found from the event).
+        Raises NotFoundError for an unknown article or event, StoreError for an empty body."""
+        body, author = (body or "").strip(), (author or "").strip()
+        if not body:
+            raise StoreError("a comment needs a body")
+        if not author:
+            raise StoreError("a comment needs an author")
+        if event_id is not None:
+            rows = self._rows("SELECT article_id FROM events WHERE event_id = ?", [event_id])
+            if not rows:
+                raise NotFoundError(f"no event {event_id!r}")
+            if article_id is not None and article_id != rows[0][0]:
+                raise StoreError(f"event {event_id!r} is not in article {article_id!r}")
+            article_id = str(rows[0][0])
+        elif article_id is None or not self.has_article_id(article_id):
+            raise NotFoundError(f"no article {article_id!r}")
+        comment = {
+            "id": _new_id(),
+            "article_id": article_id,
+            "event_id": event_id,
+            "author": author,
+            "body": body,
+            "created_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+        self._write_one("comments", _COMMENT_COLS, tuple(comment[c] for c in _COMMENT_COLS), "a comment")
+        comment["created_at"] = _iso(comment["created_at"])
+        return comment
+
+    def comments(
+        self, *, article_id: str | None = None, event_id: str | None = None, limit: int | None = 500
+    ) -> list[dict[str, Any]]:
+        """Comments, oldest first: on an event, or every comment on an article and its events."""
+        where: list[str] = []
+        params: list[Any] = []
+        if article_id is not None:
+            where.append("article_id = ?")
+            params.append(article_id)
+        if event_id is not None:
+            where.append("event_id = ?")
+            params.append(event_id)
+        sql = (
+            f"SELECT {', '.join(_COMMENT_COLS)} FROM comments"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY created_at, id"
+        )
+        sql += _paging(params, limit, 0)
+        rows = self._dicts(sql, params, _COMMENT_COLS)
+        for r in rows:
+            r["created_at"] = _iso(r["created_at"])
+        return rows
+
+    def add_correction(
+        self,
+        event_id: str,
+        action: str,
+        *,
+        author: str,
+        cameo_code: str | None = None,
+        source_code: str | None = None,
+        source_country: str | None = None,
+        target_code: str | None = None,
+        target_country: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an analyst's verdict on an event, BESIDE the machine coding (never over it).
+
+        ``action``: ``confirm`` (the coding is right), ``reject`` (there is no such event) or
+        ``recode`` (right event, other code and/or other actors: the fields given replace the
+        machine's, those left None keep it). The latest correction of an event is its verdict.
+        Validation of codes against the CAMEO table is the caller's (the API's) job."""
+        action = (action or "").strip().lower()
+        if action not in CORRECTION_ACTIONS:
+            choices = ", ".join(CORRECTION_ACTIONS)
+            raise StoreError(f"correction action must be one of {choices}, not {action!r}")
+        author = (author or "").strip()
+        if not author:
+            raise StoreError("a correction needs an author")
+        fields = {
+            "cameo_code": cameo_code,
+            "source_code": source_code,
+            "source_country": source_country,
+            "target_code": target_code,
+            "target_country": target_country,
+        }
+        fields = {k: (v.strip().upper() if v and v.strip() else None) for k, v in fields.items()}
+        if action == "recode" and not any(fields.values()):
+            raise StoreError("a recode correction needs a new CAMEO code or new actors")
+        if action != "recode" and any(fields.values()):
+            raise StoreError(f"a {action} correction takes no new code or actors (use recode)")
+        rows = self._rows("SELECT article_id FROM events WHERE event_id = ?", [event_id])
+        if not rows:
+            raise NotFoundError(f"no event {event_id!r}")
+        correction = {
+            "id": _new_id(),
+            "event_id": event_id,
+            "article_id": str(rows[0][0]),
+            "action": action,
+            **fields,
+            "note": (note or "").strip() or None,
+            "author": author,
+            "created_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+        self._write_one(
+            "corrections", _CORRECTION_COLS, tuple(correction[c] for c in _CORRECTION_COLS), "a correction"
+        )
+        correction["created_at"] = _iso(correction["created_at"])
+        return correction
+
+    def corrections(
+        self,
+        *,
+        event_id: str | None = None,
+        article_id: str | None = None,
+        limit: int | None = 1000,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Corrections, oldest first (so the last one of an event is its verdict)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if event_id is not None:
+            where.append("event_id = ?")
+            params.append(event_id)
+        if article_id is not None:
+            where.append("article_id = ?")
+            params.append(article_id)
+        sql = (
+            f"SELECT {', '.join(_CORRECTION_COLS)} FROM corrections"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY created_at, id"
+        )
+        sql += _paging(params, limit, offset)
+        rows = self._dicts(sql, params, _CORRECTION_COLS)
+        for r in rows:
+            r["created_at"] = _iso(r["created_at"])
+        return rows
+
+    def count_corrections(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM corrections")[0][0])
+
+    def gold_records(self) -> list[dict[str, Any]]:
+        """The analysts' corrections as gold records for ``realpolitik eval`` (the format of
+        ``shared/data/gold``: ``id, text, date, events, optional``), one per corrected article.
+
+        Per event of the article, the latest verdict decides: ``confirm`` -> the machine's
+        (source country, target country, root) is REQUIRED; ``recode`` -> the corrected one is
+        required; ``reject`` -> left out; no verdict yet -> OPTIONAL (unreviewed, so neither
+        required nor counted as an error). Only country-to-country events can be scored, as in
+        the scorer; negated events count only when an analyst recoded them."""
+        latest: dict[str, dict[str, Any]] = {}
+        for c in self.corrections(limit=None):
+            latest[c["event_id"]] = c  # oldest first: the last one wins
+        articles = sorted({c["article_id"] for c in latest.values()})
+        out = []
+        for aid in articles:
+            art = self.article(aid)
+            if art is None:  # pragma: no cover - foreign keys keep this from happening
+                continue
+            required: list[dict[str, Any]] = []
+            optional: list[dict[str, Any]] = []
+            for ev in self.article_events(aid):
+                verdict = latest.get(ev["event_id"])
+                src = (ev["source"] or {}).get("country")
+                tgt = (ev.get("target") or {}).get("country")
+                root = ev["cameo"]["root"]
+                if verdict is None:
+                    if ev["polarity"] == "negated":
+                        continue
+                    bucket = optional
+                elif verdict["action"] == "reject":
+                    continue
+                elif verdict["action"] == "confirm":
+                    if ev["polarity"] == "negated":
+                        continue
+                    bucket = required
+                else:
+                    src = verdict["source_country"] or (src if not verdict["source_code"] else None)
+                    tgt = verdict["target_country"] or (tgt if not verdict["target_code"] else None)
+                    root = (verdict["cameo_code"] or root)[:2]
+                    bucket = required
+                if src and tgt and src != tgt:
+                    item = {"source": src, "target": tgt, "cameo": [root]}
+                    if item not in bucket:
+                        bucket.append(item)
+            record: dict[str, Any] = {"id": aid, "text": art["text"], "date": art["date"], "events": required}
+            if optional:
+                record["optional"] = optional
+            out.append(record)
         return out
 
     def stats(self) -> dict[str, Any]:
