@@ -57,3 +57,31 @@ def test_same_id_different_text_is_kept_under_a_new_id(tmp_path: Path) -> None:
         assert (report.processed, report.duplicates) == (2, 0)
         assert store.stats()["articles"] == 2
         assert store.has_article_id("story")
+
+
+def test_worker_processes_give_the_same_events_in_order(tmp_path: Path) -> None:
+    stories = [
+        {"id": f"s{i}", "text": text}
+        for i, text in enumerate(
+            [
+                "Trump criticized Beijing on Monday over trade.",
+                "Russian President Vladimir Putin met Chinese President Xi Jinping in Moscow.",
+                "The weather was fine.",
+                "Iran accused the United States of sabotage. It denied the charge.",
+                "France and Germany signed an agreement with Poland.",
+            ]
+        )
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(s) + "\n" for s in stories))
+    one = [e.to_dict() for a in Pipeline().extract([str(path)]) for e in a.events]
+    two = [e.to_dict() for a in Pipeline(n_process=2).extract([str(path)]) for e in a.events]
+    assert one and one == two
+
+
+def test_sentence_selection_loses_no_event_of_the_seed(shared_data: Path) -> None:
+    record = json.loads((shared_data / "seed" / "expected_events.jsonl").read_text().splitlines()[0])
+    article = Article(id="seed", text=record["text"])
+    everything = Pipeline(select_sentences=False).analyse(article).events
+    selected = Pipeline(select_sentences=True).analyse(article).events
+    assert [e.to_dict() for e in selected] == [e.to_dict() for e in everything]

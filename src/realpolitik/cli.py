@@ -36,6 +36,13 @@ DbOption = Annotated[
     typer.Option("--db", help="Store: a DuckDB file (default $REALPOLITIK_DB or ./realpolitik.duckdb)."),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
+ProcessesOption = Annotated[
+    int, typer.Option("--processes", "-p", min=1, help="Worker processes for parsing and coding.")
+]
+AllSentencesOption = Annotated[
+    bool,
+    typer.Option("--all-sentences", help="Parse every sentence, not only those that can hold an event."),
+]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -111,6 +118,8 @@ def ingest(
     max_article_chars: Annotated[
         int | None, typer.Option(help="Refuse articles longer than this many characters.")
     ] = None,
+    processes: ProcessesOption = 1,
+    all_sentences: AllSentencesOption = False,
 ) -> None:
     """Read articles, code their events and save them in the store (duplicates are skipped)."""
     from realpolitik.pipeline import Pipeline, RunReport
@@ -119,7 +128,7 @@ def ingest(
     report = RunReport()
     try:
         with open_store(db) as store, _progress(quiet, "ingest") as advance:
-            Pipeline().ingest(
+            Pipeline(n_process=processes, select_sentences=not all_sentences).ingest(
                 paths,
                 store,
                 limits=_limits(max_article_chars),
@@ -140,6 +149,8 @@ def extract(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")] = None,
     quiet: QuietOption = False,
     max_article_chars: Annotated[int | None, typer.Option(help="Refuse longer articles.")] = None,
+    processes: ProcessesOption = 1,
+    all_sentences: AllSentencesOption = False,
 ) -> None:
     """Code events without a store and write one event a line."""
     from realpolitik.pipeline import Pipeline, RunReport
@@ -151,7 +162,8 @@ def extract(
     writer = EventWriter(stream, fmt)
     try:
         with _progress(quiet, "extract") as advance:
-            for analysed in Pipeline().extract(
+            pipeline = Pipeline(n_process=processes, select_sentences=not all_sentences)
+            for analysed in pipeline.extract(
                 paths, limits=_limits(max_article_chars), report=report, on_progress=advance, stdin=sys.stdin
             ):
                 for event in analysed.events:

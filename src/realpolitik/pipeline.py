@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from realpolitik.errors import RealpolitikError
 from realpolitik.models import Article, Event, InputProblem, Mention, text_hash
+from realpolitik.selection import SentenceSelector
 
 if TYPE_CHECKING:
     from realpolitik.actors import ActorResolver
@@ -95,8 +97,13 @@ class Pipeline:
         self,
         resolver: ActorResolver | None = None,
         coder: EventCoder | None = None,
-        batch_size: int = 64,
+        *,
+        n_process: int = 1,
+        select_sentences: bool = True,
     ) -> None:
+        """``n_process`` > 1 analyses articles in that many worker processes (order is kept).
+        ``select_sentences`` parses only the sentences that can hold an event (realpolitik.selection);
+        False parses every sentence (slower, same events on the measured corpora)."""
         from realpolitik.actors import default_resolver
         from realpolitik.events import default_coder
         from realpolitik.nlp import load_nlp
@@ -104,20 +111,39 @@ class Pipeline:
         self.nlp = load_nlp()
         self.resolver = resolver or default_resolver()
         self.coder = coder or default_coder()
-        self.batch_size = batch_size
+        self.n_process = max(1, n_process)
+        self.select_sentences = select_sentences
+        self._selector: SentenceSelector | None = None
+        if select_sentences:
+            from realpolitik.actors.prefilter import SentencePrefilter
+            from realpolitik.events.prefilter import TriggerFilter
+
+            prefilter = SentencePrefilter(self.resolver.gazetteer, self.resolver.kb)
+            self._selector = SentenceSelector(prefilter, TriggerFilter())
 
     # -- analysis ---------------------------------------------------------------------------
     def analyse(self, article: Article) -> AnalysedArticle:
-        return next(self.analyse_many([article]))
+        """Parse, resolve actors and code events of one article (in this process)."""
+        from realpolitik.nlp import parse_sentences_many
+
+        parsed = next(parse_sentences_many([article.text], self.nlp, select=self._selector))
+        mentions = self.resolver.resolve(parsed, article.date)
+        events = self.coder.code(parsed, mentions, article)
+        return AnalysedArticle(article, mentions, events)
 
     def analyse_many(self, articles: Iterable[Article]) -> Iterator[AnalysedArticle]:
-        from realpolitik.nlp import parse
+        """Analyse a stream of articles, in order; raises on the first failure."""
+        for item in self._analysed(articles):
+            if isinstance(item, InputProblem):
+                raise RealpolitikError(str(item))
+            yield item
 
-        for article in articles:
-            parsed = parse(article.text, nlp=self.nlp)
-            mentions = self.resolver.resolve(parsed, article.date)
-            events = self.coder.code(parsed, mentions, article)
-            yield AnalysedArticle(article, mentions, events)
+    def _analysed(self, articles: Iterable[Article]) -> Iterator[AnalysedArticle | InputProblem]:
+        if self.n_process == 1:
+            for article in articles:
+                yield _analyse_safely(self, article)
+            return
+        yield from _analyse_in_workers(self, articles)
 
     def extract_text(
         self, text: str, *, date: date | str | None = None, doc_id: str | None = None
@@ -144,11 +170,10 @@ class Pipeline:
         """Read inputs and code them without a store. Problems are counted in ``report``."""
         report = report if report is not None else RunReport()
         dedup = Deduplicator()
-        for article in self._articles(sources, limits, report, dedup, None, on_progress, stdin):
-            try:
-                analysed = self.analyse(article)
-            except RealpolitikError as exc:
-                report.add_problem(InputProblem(article.origin or article.id, str(exc)))
+        articles = self._articles(sources, limits, report, dedup, None, on_progress, stdin)
+        for analysed in self._analysed(articles):
+            if isinstance(analysed, InputProblem):
+                report.add_problem(analysed)
                 continue
             report.processed += 1
             report.events += len(analysed.events)
@@ -167,12 +192,15 @@ class Pipeline:
         """Read inputs, code them and save each article with its results in one transaction."""
         report = report if report is not None else RunReport()
         dedup = Deduplicator()
-        for article in self._articles(sources, limits, report, dedup, store, on_progress, stdin):
+        articles = self._articles(sources, limits, report, dedup, store, on_progress, stdin)
+        for analysed in self._analysed(articles):
+            if isinstance(analysed, InputProblem):
+                report.add_problem(analysed)
+                continue
             try:
-                analysed = self.analyse(article)
                 store.save_article(analysed.article, analysed.mentions, analysed.events)
             except RealpolitikError as exc:
-                report.add_problem(InputProblem(article.origin or article.id, str(exc)))
+                report.add_problem(InputProblem(analysed.article.origin or analysed.article.id, str(exc)))
                 continue
             report.processed += 1
             report.events += len(analysed.events)
@@ -190,6 +218,7 @@ class Pipeline:
     ) -> Iterator[Article]:
         from realpolitik.ingest import read_sources
 
+        run_ids: set[str] = set()  # ids yielded in this run, maybe not saved yet (workers)
         for item in read_sources(sources, limits, stdin=stdin):
             if isinstance(item, InputProblem):
                 report.add_problem(item)
@@ -201,8 +230,65 @@ class Pipeline:
             if dedup.seen(item) or (store is not None and store.find_duplicate(item) is not None):
                 report.duplicates += 1
                 continue
-            if store is not None and store.has_article_id(item.id):
+            if item.id in run_ids or (store is not None and store.has_article_id(item.id)):
                 # Same id, different text (e.g. two "article.txt" in different folders):
                 # keep both, the later one under an id made unique by its content hash.
                 item.id = f"{item.id}-{item.content_hash[:8]}"
+            run_ids.add(item.id)
             yield item
+
+
+def _analyse_safely(pipeline: Pipeline, article: Article) -> AnalysedArticle | InputProblem:
+    """One article's analysis; a failure becomes a reported problem, never a crashed run."""
+    try:
+        return pipeline.analyse(article)
+    except RealpolitikError as exc:
+        return InputProblem(article.origin or article.id, str(exc))
+    except Exception as exc:  # a bug on one odd article must not lose a long run; it is reported
+        return InputProblem(
+            article.origin or article.id, f"internal error while coding: {type(exc).__name__}: {exc}"
+        )
+
+
+def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """Lists of up to ``size`` items (itertools.batched is Python 3.12+)."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+# -- worker processes -----------------------------------------------------------------------
+# Workers are started with "forkserver" (no fork of a process that runs threads, such as the
+# progress display or a database client) and load the models once each.
+_WORKER: Pipeline | None = None
+
+
+def _init_worker(select_sentences: bool) -> None:
+    global _WORKER
+    _WORKER = Pipeline(select_sentences=select_sentences)
+
+
+def _work(article: Article) -> AnalysedArticle | InputProblem:
+    assert _WORKER is not None
+    return _analyse_safely(_WORKER, article)
+
+
+def _analyse_in_workers(
+    pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 8
+) -> Iterator[AnalysedArticle | InputProblem]:
+    """Analyse in a process pool, in input order, one batch in flight while the last is consumed."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    batch_size = pipeline.n_process * per_worker
+    with ctx.Pool(
+        pipeline.n_process, initializer=_init_worker, initargs=(pipeline.select_sentences,)
+    ) as pool:
+        pending = None
+        for batch in batched(articles, batch_size):
+            job = pool.map_async(_work, batch, chunksize=2)
+            if pending is not None:
+                yield from pending.get()
+            pending = job
+        if pending is not None:
+            yield from pending.get()

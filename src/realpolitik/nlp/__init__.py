@@ -9,7 +9,7 @@ to character offsets in the original text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -147,4 +147,105 @@ def parse_many(
                         offset=para.start,
                     )
                 )
+        yield ParsedText(text=text, paragraphs=paragraphs, docs=docs, sentences=sentences)
+
+
+# -- sentence-first parsing ------------------------------------------------------------------
+# Sentences are found by rules over the tokenizer's output (cheap), and only the sentences a
+# caller keeps go through the statistical pipeline, each as a Doc of its own. Sentence indexes
+# count every sentence of the document, kept or not, so they do not depend on the filter.
+
+_END_PUNCT = frozenset({".", "!", "?", "...", "…", "?!", "!?"})
+_CLOSERS = frozenset({'"', "'", "”", "’", ")", "]", "»"})
+# Words that, capitalised after an abbreviation with a full stop ("the U.S. The ..."), start a new
+# sentence: an abbreviation before any other capitalised word is taken as part of a name.
+_SENTENCE_STARTERS = frozenset(
+    "The A An He She It They We I In On At But And However Meanwhile This That These Those His Her "
+    "Their Its There After Before When While According Earlier Later Last Next".split()
+)
+
+SelectSentences = Callable[[list[list[str]]], list[bool]]
+"""``select(sentences)``: given the token texts of every sentence of a document, which to parse."""
+
+
+def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of the sentences of a tokenised paragraph, by punctuation and line breaks."""
+    bounds: list[tuple[int, int]] = []
+    n = len(doc)
+    start = 0
+    i = 0
+    while i < n:
+        tok = doc[i]
+        cut = None
+        if tok.is_space and "\n" in tok.text:
+            if i > start:
+                bounds.append((start, i))
+            start = i + 1
+        elif tok.text in _END_PUNCT:
+            cut = i + 1
+            while cut < n and doc[cut].text in _CLOSERS:
+                cut += 1
+        elif (
+            len(tok.text) > 1
+            and tok.text.endswith(".")
+            and i + 1 < n
+            and doc[i + 1].text in _SENTENCE_STARTERS
+        ):
+            cut = i + 1
+        if cut is not None:
+            bounds.append((start, cut))
+            start = cut
+            i = cut
+            continue
+        i += 1
+    if start < n:
+        bounds.append((start, n))
+    return [(s, e) for s, e in bounds if any(not doc[k].is_space for k in range(s, e))]
+
+
+def parse_sentences_many(
+    texts: Iterable[str],
+    nlp: Language | None = None,
+    *,
+    select: SelectSentences | None = None,
+    batch_size: int = 256,
+) -> Iterator[ParsedText]:
+    """Parse documents sentence by sentence, only the sentences ``select`` keeps (all if None).
+
+    In the result each parsed sentence is its own Doc; ``paragraphs[i]`` is the slice of the
+    text that ``docs[i]`` covers (one sentence), so ``Sentence.offset`` maps token offsets back.
+    """
+    nlp = nlp or load_nlp()
+    for text in texts:
+        candidates: list[tuple[int, Span]] = []  # (paragraph start, sentence span of tokens)
+        for para in split_paragraphs(text):
+            tokens = nlp.make_doc(para.text)
+            for s, e in _sentence_bounds(tokens):
+                while s < e and tokens[s].is_space:
+                    s += 1
+                while e > s and tokens[e - 1].is_space:
+                    e -= 1
+                candidates.append((para.start, tokens[s:e]))
+        if select is None:
+            keep = [True] * len(candidates)
+        else:
+            keep = select([[t.text for t in span] for _, span in candidates])
+        chunks = [
+            (index, Paragraph(start + span.start_char, span.text), span.as_doc())
+            for index, ((start, span), kept) in enumerate(zip(candidates, keep, strict=True))
+            if kept
+        ]
+        docs = list(nlp.pipe((c[2] for c in chunks), batch_size=batch_size))
+        paragraphs = [c[1] for c in chunks]
+        sentences = [
+            Sentence(
+                index=c[0],
+                paragraph_index=k,
+                start=c[1].start,
+                end=c[1].start + len(c[1].text),
+                span=doc[:],
+                offset=c[1].start,
+            )
+            for k, (c, doc) in enumerate(zip(chunks, docs, strict=True))
+        ]
         yield ParsedText(text=text, paragraphs=paragraphs, docs=docs, sentences=sentences)

@@ -1,0 +1,157 @@
+"""Throughput of realpolitik against the bare spaCy pipeline, side by side, in one run.
+
+    python benchmarks/throughput.py [--n 200] [--processes 1 2] [--corpus FILE.jsonl.gz]
+
+For each process count it times, on the same first N articles of the corpus:
+  spacy    nlp.pipe of every paragraph with the same model (the bare pipeline),
+  extract  realpolitik's Pipeline.extract (read, select sentences, parse, resolve actors, code),
+  ingest   the same, saving into a fresh DuckDB store.
+Each measurement runs in a fresh child process (models loaded before the clock starts; worker
+start-up is inside the clock) and reports its peak resident memory. The figures are printed as a
+Markdown table; the ratio extract/spacy is the headline figure. Machines are noisy: compare the
+ratios of one run, not absolute figures across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "allsides_world_news.jsonl.gz"
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+def child(kind: str, processes: int, path: str) -> dict:
+    """One measurement, in this (fresh) process."""
+    if kind == "spacy":
+        from realpolitik.nlp import load_nlp, split_paragraphs
+
+        nlp = load_nlp()
+        texts = [json.loads(line)["text"] for line in open(path, encoding="utf-8")]
+        paragraphs = [p.text for t in texts for p in split_paragraphs(t)]
+        start = time.perf_counter()
+        tokens = sum(len(doc) for doc in nlp.pipe(paragraphs, batch_size=64, n_process=processes))
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "articles": len(texts), "events": None, "tokens": tokens}
+    from realpolitik.pipeline import Pipeline, RunReport
+
+    pipeline = Pipeline(n_process=processes)
+    report = RunReport()
+    if kind == "extract":
+        start = time.perf_counter()
+        for _ in pipeline.extract([path], report=report):
+            pass
+        seconds = time.perf_counter() - start
+    else:
+        from realpolitik.store import open_store
+
+        with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.duckdb") as store:
+            start = time.perf_counter()
+            pipeline.ingest([path], store, report=report)
+            seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "articles": report.processed,
+        "events": report.events,
+        "errors": report.errors,
+    }
+
+
+def corpus_counts(path: str) -> tuple[int, int]:
+    """Sentences and words of the input, counted once the same way for every measurement."""
+    from realpolitik.nlp import _sentence_bounds, load_nlp, split_paragraphs
+
+    nlp = load_nlp()
+    sentences = words = 0
+    for line in open(path, encoding="utf-8"):
+        for para in split_paragraphs(json.loads(line)["text"]):
+            doc = nlp.make_doc(para.text)
+            sentences += len(_sentence_bounds(doc))
+            words += sum(1 for t in doc if not t.is_space and not t.is_punct)
+    return sentences, words
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=200, help="first N articles of the corpus")
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    ap.add_argument("--kinds", nargs="+", default=["spacy", "extract", "ingest"])
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--child", nargs=3, metavar=("KIND", "PROCESSES", "PATH"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        kind, processes, path = args.child
+        result = child(kind, int(processes), path)
+        result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        print(json.dumps(result))
+        return
+
+    corpus = Path(args.corpus)
+    if not corpus.exists():
+        sys.exit(f"corpus not found: {corpus} (the shared data is needed for this benchmark)")
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        opener = gzip.open if corpus.suffix == ".gz" else open
+        with opener(corpus, "rt", encoding="utf-8") as src, open(sample, "w", encoding="utf-8") as dst:
+            for line in itertools.islice(src, args.n):
+                dst.write(line)
+        sentences, words = corpus_counts(str(sample))
+        rows = []
+        for processes in args.processes:
+            for kind in args.kinds:
+                out = (
+                    subprocess.run(
+                        [sys.executable, __file__, "--child", kind, str(processes), str(sample)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    .stdout.strip()
+                    .splitlines()[-1]
+                )
+                r = json.loads(out) | {"kind": kind, "processes": processes}
+                rows.append(r)
+                print(f"  {kind:8s} p={processes}: {r['seconds']:.1f} s", file=sys.stderr, flush=True)
+    base = {r["processes"]: r["seconds"] for r in rows if r["kind"] == "spacy"}
+    print(
+        f"\n{args.n} articles ({sentences} sentences, {words} words) of {corpus.name}; "
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}\n"
+    )
+    print(
+        "| run | processes | seconds | articles/s | sentences/s | words/s | events/s | peak RSS MB | speed vs bare spaCy |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        s = r["seconds"]
+        ev = f"{r['events'] / s:.1f}" if r.get("events") is not None else "-"
+        ratio = base.get(r["processes"], 0) / s if r["processes"] in base else float("nan")
+        print(
+            f"| {r['kind']} | {r['processes']} | {s:.1f} | {args.n / s:.2f} | {sentences / s:.0f} | "
+            f"{words / s:.0f} | {ev} | {r['peak_rss_mb']:.0f} | {ratio:.2f}x |"
+        )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"n": args.n, "sentences": sentences, "words": words, "rows": rows}, indent=2)
+        )
+
+
+if __name__ == "__main__":
+    main()
