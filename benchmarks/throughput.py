@@ -133,10 +133,12 @@ def main() -> None:
     base = {r["processes"]: r["seconds"] for r in rows if r["kind"] == "spacy"}
     print(
         f"\n{args.n} articles ({sentences} sentences, {words} words) of {corpus.name}; "
-        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}\n"
+        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}\n"
     )
     print(
-        "| run | processes | seconds | articles/s | sentences/s | words/s | events/s | peak RSS MB | speed vs bare spaCy |"
+        "| run | processes | seconds | articles/s | sentences/s | words/s | events/s "
+        "| peak RSS MB | speed vs bare spaCy |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
