@@ -9,7 +9,7 @@ SAMPLE := src/realpolitik/sample/wikinews_2019_2020.jsonl
 # `make demo DEMO_SERVE=0` stops after the summary instead of serving the dashboard.
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev demo test lint clean
+.PHONY: install install-dev demo test lint bench fuzz clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -35,6 +35,15 @@ demo: install
 test: install-dev
 	@bash scripts/install-test-browser.sh
 	$(BIN)/pytest -q
+
+# Throughput against the bare spaCy pipeline on the first BENCH_N AllSides articles (needs ../shared).
+BENCH_N ?= 200
+bench: install-dev
+	$(BIN)/python benchmarks/throughput.py --n $(BENCH_N)
+
+# The long fuzz run: 10,000 generated inputs per parser (the short one is part of make test).
+fuzz: install-dev
+	$(BIN)/python benchmarks/fuzz.py --n 10000
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
