@@ -31,10 +31,11 @@ demo: install
 	$(BIN)/realpolitik stats --db $(DB)
 	@if [ "$(DEMO_SERVE)" = "1" ]; then $(BIN)/realpolitik serve --db $(DB); fi
 
-# The browser tests drive Debian's chromium (installed by the script when missing; they skip without it).
+# The browser tests drive Debian's chromium and the store tests a local PostgreSQL: the scripts install
+# and start them (as root, with apt-get); without them those tests skip with a message.
 test: install-dev
 	@bash scripts/install-test-browser.sh
-	$(BIN)/pytest -q
+	@eval "$$(bash scripts/start-postgres.sh --env)"; $(BIN)/pytest -q
 
 # Throughput against the bare spaCy pipeline on the first BENCH_N AllSides articles (needs ../shared).
 BENCH_N ?= 200
@@ -49,4 +50,5 @@ lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
+	-bash scripts/start-postgres.sh --stop
 	rm -rf $(VENV) $(DB) $(DB).wal .pytest_cache .ruff_cache

@@ -1,6 +1,8 @@
 """STORE stage: schema, migrations, atomic saves, duplicate detection, queries and aggregates.
 
-Articles, mentions and events are built by hand from the model dataclasses (no spaCy).
+Articles, mentions and events are built by hand from the model dataclasses (no spaCy). Every test
+taking ``store``/``store_location`` runs twice: on a DuckDB file and on PostgreSQL (see
+tests/store_backends.py; the PostgreSQL runs skip, saying why, without a server).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import pytest
 
 from realpolitik.errors import StoreError
 from realpolitik.models import Actor, ActorRef, Article, CameoCode, Event, Mention, PloverType
-from realpolitik.store import Store, default_db_path, open_store, schema
+from realpolitik.store import Store, default_db_path, is_postgres_url, open_store, schema
 from realpolitik.store.store import Store as StoreImpl
+
+# The fixtures store_location (DuckDB and PostgreSQL), pg_location and pg_dsn.
+pytest_plugins = ["store_backends"]
 
 CHN = Actor("CHN", "China", "CHN", None, "state")
 CHNGOV = Actor("CHNGOV", "Chinese government", "CHN", "GOV", "state")
@@ -95,8 +100,8 @@ def article(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "rp.duckdb")
+def store(store_location: str) -> Iterator[Store]:
+    s = open_store(store_location)
     yield s
     s.close()
 
@@ -108,23 +113,39 @@ def count(s: Store, table: str) -> int:
 # -- opening, paths, errors ------------------------------------------------------------------------
 
 
-def test_open_creates_schema_and_meta(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "rp.duckdb"
-    with open_store(path) as s:
+def test_open_creates_schema_and_meta(store_location: str) -> None:
+    with open_store(store_location) as s:
         assert isinstance(s, StoreImpl)
         assert s.schema_version == LATEST
         assert s._rows("SELECT version, name FROM schema_meta ORDER BY version")[0] == (1, "initial")
         for table in ("articles", "actors", "mentions", "events"):
             assert count(s, table) == 0
-    assert path.is_file()
-    with open_store(path) as s:  # reopening does not re-apply anything
+    with open_store(store_location) as s:  # reopening does not re-apply anything
         assert s._rows("SELECT COUNT(*) FROM schema_meta") == [(LATEST,)]
 
 
+def test_open_creates_the_file_and_its_directory(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "rp.duckdb"
+    open_store(path).close()
+    assert path.is_file()
+
+
+# The column types the schema may use, as each database names them: TEXT shows as VARCHAR and
+# DOUBLE PRECISION as DOUBLE in DuckDB.
+PORTABLE_TYPES = {
+    "duckdb": {"VARCHAR", "INTEGER", "DOUBLE", "DATE", "TIMESTAMP"},
+    "postgresql": {"text", "integer", "double precision", "date", "timestamp without time zone"},
+}
+
+
 def test_schema_uses_only_portable_types(store: Store) -> None:
-    types = {t for (t,) in store._rows("SELECT DISTINCT data_type FROM information_schema.columns")}
-    # TEXT shows as VARCHAR and DOUBLE PRECISION as DOUBLE in DuckDB; all exist in PostgreSQL.
-    assert types <= {"VARCHAR", "INTEGER", "DOUBLE", "DATE", "TIMESTAMP"}, types
+    types = {
+        t
+        for (t,) in store._rows(
+            "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+    }
+    assert types and types <= PORTABLE_TYPES[store._db.name], types
 
 
 def test_default_db_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,14 +175,24 @@ def test_not_a_duckdb_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "location, message",
     [
-        ("postgresql://user@localhost/rp", "PostgreSQL support is not available yet"),
-        ("postgres://localhost/rp", "PostgreSQL support is not available yet"),
+        # nothing listens on port 1: a clear StoreError, the password kept out of it
+        ("postgresql://user:hunter2@127.0.0.1:1/rp", "user:\\*\\*\\*@127.0.0.1:1/rp: cannot connect to"),
+        ("postgres://127.0.0.1:1/rp?connect_timeout=3", "cannot connect to PostgreSQL.*running"),
+        ("postgresql+psycopg://127.0.0.1:1/rp", "^postgresql://127.0.0.1:1/rp: cannot connect"),
+        ("postgresql://127.0.0.1:1/rp?nonsense=1", "not a valid PostgreSQL URL"),
         ("s3://bucket/rp.duckdb", "unsupported store URL"),
     ],
 )
-def test_urls_refused(location: str, message: str) -> None:
-    with pytest.raises(StoreError, match=message):
+def test_urls(location: str, message: str) -> None:
+    with pytest.raises(StoreError, match=message) as info:
         open_store(location)
+    assert "hunter2" not in str(info.value)
+
+
+def test_is_postgres_url() -> None:
+    assert is_postgres_url("postgresql://u@h/db") and is_postgres_url("POSTGRES://h/db")
+    assert is_postgres_url("postgresql+psycopg://h/db")
+    assert not is_postgres_url("rp.duckdb") and not is_postgres_url("/data/postgresql/rp.duckdb")
 
 
 def test_directory_and_missing_read_only(tmp_path: Path) -> None:
@@ -172,8 +203,8 @@ def test_directory_and_missing_read_only(tmp_path: Path) -> None:
     assert not (tmp_path / "missing.duckdb").exists()
 
 
-def test_read_only(tmp_path: Path) -> None:
-    path = tmp_path / "rp.duckdb"
+def test_read_only(store_location: str) -> None:
+    path = store_location
     with open_store(path) as s:
         s.save_article(
             article("a1", "China met Russia."), [mention(CHN, 0)], [event("a1", CHN, RUS, "036", None)]
@@ -207,8 +238,8 @@ def test_second_writer_process_gets_clear_error(tmp_path: Path) -> None:
         proc.communicate("", timeout=30)
 
 
-def test_closed_store(tmp_path: Path) -> None:
-    with open_store(tmp_path / "rp.duckdb") as s:
+def test_closed_store(store_location: str) -> None:
+    with open_store(store_location) as s:
         pass
     s.close()  # idempotent
     with pytest.raises(StoreError, match="closed"):
@@ -523,8 +554,8 @@ def test_migration_files_load_in_order() -> None:
     )
 
 
-def test_old_database_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "rp.duckdb"
+def test_old_database_is_migrated(store_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store_location
     with open_store(path) as s:
         s.save_article(article("a1", "text"), [mention(CHN, 0)], [event("a1", CHN, USA, "112", None)])
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, MIGRATION_2])
@@ -549,8 +580,8 @@ def test_old_database_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         open_store(path)
 
 
-def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "rp.duckdb"
+def test_failed_migration_rolls_back(store_location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = store_location
     open_store(path).close()
     bad = schema.Migration(
         NEXT, "broken", ("CREATE TABLE feeds (url TEXT)", "ALTER TABLE nowhere ADD COLUMN x TEXT")
@@ -561,7 +592,7 @@ def test_failed_migration_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.undo()
     with open_store(path) as s:
         assert s.schema_version == LATEST
-        assert s._rows("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'feeds'") == [(0,)]
+        assert not s._db.table_exists("feeds") and s._db.table_exists("events")
 
 
 def test_read_only_on_a_non_realpolitik_duckdb(tmp_path: Path) -> None:
@@ -571,3 +602,9 @@ def test_read_only_on_a_non_realpolitik_duckdb(tmp_path: Path) -> None:
     duckdb.connect(str(path)).close()
     with pytest.raises(StoreError, match="is not a realpolitik store yet"):
         open_store(path, read_only=True)
+
+
+def test_read_only_on_a_non_realpolitik_postgres_schema(pg_location: str) -> None:
+    with pytest.raises(StoreError, match="is not a realpolitik store yet"):
+        open_store(pg_location, read_only=True)
+    assert is_postgres_url(pg_location)

@@ -1,14 +1,14 @@
 """STORE additions for serving: article listing and search, actors, more event filters, comments,
 corrections beside the machine coding, and their export as gold for ``realpolitik eval``.
 
-The store is built by hand (realpolitik.api.testing), no spaCy.
+The store is built by hand (realpolitik.api.testing), no spaCy. Every test runs on a DuckDB file
+and on PostgreSQL (tests/store_backends.py; the PostgreSQL runs skip without a server).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -18,19 +18,28 @@ from realpolitik.evaluation import score
 from realpolitik.store import Store, open_store
 from realpolitik.store.store import NotFoundError
 
+# The fixtures store_location and store_location_module: DuckDB and PostgreSQL.
+pytest_plugins = ["store_backends"]
+
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = build_store(tmp_path_factory.mktemp("serving") / "rp.duckdb")
+def loaded(store_location_module: str) -> Iterator[Store]:
+    s = build_store(store_location_module)
     yield s
     s.close()
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Iterator[Store]:
-    s = build_store(tmp_path / "rp.duckdb")
+def fresh(store_location: str) -> Iterator[Store]:
+    s = build_store(store_location)
     yield s
     s.close()
+
+
+PORTABLE_TYPES = {
+    "duckdb": {"VARCHAR", "INTEGER", "DOUBLE", "DATE", "TIMESTAMP"},
+    "postgresql": {"text", "integer", "double precision", "date", "timestamp without time zone"},
+}
 
 
 def n_events() -> int:
@@ -46,16 +55,24 @@ def test_migration_2_adds_comments_and_corrections(loaded: Store) -> None:
     assert "2serving" in names
     for table in ("comments", "corrections"):
         assert loaded._rows(
-            f"SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '{table}'"
+            "SELECT COUNT(*) FROM information_schema.tables "
+            f"WHERE table_schema = current_schema() AND table_name = '{table}'"
         ) == [(1,)]
-    types = {t for (t,) in loaded._rows("SELECT DISTINCT data_type FROM information_schema.columns")}
-    assert types <= {"VARCHAR", "INTEGER", "DOUBLE", "DATE", "TIMESTAMP"}
+    types = {
+        t
+        for (t,) in loaded._rows(
+            "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+    }
+    assert types <= PORTABLE_TYPES[loaded._db.name]
 
 
-def test_version_1_store_is_migrated_with_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_version_1_store_is_migrated_with_its_data(
+    store_location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from realpolitik.store import schema
 
-    path = tmp_path / "old.duckdb"
+    path = store_location
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
     with open_store(path) as s:
         s.save_article(*build_article(ARTICLES[0]))
@@ -255,8 +272,8 @@ def test_comment_errors(fresh: Store) -> None:
     assert fresh.comments() == []
 
 
-def test_writes_refused_on_read_only_store(tmp_path: Path) -> None:
-    path = tmp_path / "rp.duckdb"
+def test_writes_refused_on_read_only_store(store_location: str) -> None:
+    path = store_location
     build_store(path).close()
     with open_store(path, read_only=True) as s:
         eid = s.article_events("a1")[0]["event_id"]
@@ -335,3 +352,28 @@ def test_gold_records_from_corrections(fresh: Store) -> None:
     # UKR-RUS-11 optional (right), DEU-RUS-10 wrong (gold says FRA)
     assert (result.tp_gold, result.n_gold) == (1, 3)
     assert (result.tp_pred, result.n_pred) == (2, 5)
+
+
+def test_data_version_changes_with_every_write_from_another_connection(store_location: str) -> None:
+    from dataclasses import replace
+
+    writer = build_store(store_location)
+    reader = open_store(store_location)  # a second connection (another process, on PostgreSQL)
+    try:
+        seen = [reader.data_version()]
+        assert seen[0] == writer.data_version() == (len(ARTICLES), 0, 0)
+        article = build_article(ARTICLES[0])[0]
+        writer.save_article(replace(article, id="new-one"), [], [])
+        seen.append(reader.data_version())
+        writer.add_comment("note", author="ana", article_id="a1")
+        seen.append(reader.data_version())
+        eid = writer.article_events("a1")[0]["event_id"]
+        writer.add_correction(eid, "confirm", author="ana")
+        seen.append(reader.data_version())
+        assert seen[1:] == [(len(ARTICLES) + 1, 0, 0), (len(ARTICLES) + 1, 1, 0), (len(ARTICLES) + 1, 1, 1)]
+        with pytest.raises(StoreError):  # a refused save changes nothing
+            writer.save_article(replace(article, id="new-one"), [], [])
+        assert reader.data_version() == seen[-1]
+    finally:
+        reader.close()
+        writer.close()

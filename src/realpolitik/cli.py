@@ -33,7 +33,10 @@ out = Console(highlight=False)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Store: a DuckDB file (default $REALPOLITIK_DB or ./realpolitik.duckdb)."),
+    typer.Option(
+        "--db",
+        help="Store: DuckDB file or postgresql:// URL (default $REALPOLITIK_DB or ./realpolitik.duckdb).",
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")]
 ProcessesOption = Annotated[

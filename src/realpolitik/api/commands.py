@@ -43,12 +43,12 @@ def open_for_serving(db: str | None, writable: bool):
     """The store, writable when the server takes writes; else read-only, migrating it first
     (one short writable open) when it was made by an older realpolitik."""
     from realpolitik.errors import StoreError
-    from realpolitik.store import default_db_path, open_store
+    from realpolitik.store import default_db_path, is_postgres_url, open_store
 
     location = db or default_db_path()
     if writable:
         return open_store(location)
-    if not Path(location).exists():
+    if not is_postgres_url(location) and not Path(location).exists():
         raise StoreError(
             f"{location}: no such store (create it with `realpolitik ingest`, or set {TOKEN_ENV})"
         )
@@ -69,7 +69,8 @@ def register(app: typer.Typer) -> None:
         db: Annotated[
             str | None,
             typer.Option(
-                "--db", help="Store: a DuckDB file (default $REALPOLITIK_DB or ./realpolitik.duckdb)."
+                "--db",
+                help="Store: DuckDB file or postgresql:// URL (default $REALPOLITIK_DB).",
             ),
         ] = None,
         host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

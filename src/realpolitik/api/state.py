@@ -95,9 +95,12 @@ class ServerState:
     # -- cached computations over the whole store -----------------------------------------------
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()`` once per store generation and ``key`` (a small LRU)."""
-        full = (self.generation, key)
+        """``compute()`` once per store generation and ``key`` (a small LRU).
+
+        The store's data version is part of the key: another process (an ingest into a shared
+        PostgreSQL store) may have written since, and cached figures must not go stale."""
         with self._lock:
+            full = (self.generation, self.store.data_version(), key)
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]

@@ -29,7 +29,10 @@ TABLE_FORMATS = ("table", "csv", "json")
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Store: a DuckDB file (default $REALPOLITIK_DB or ./realpolitik.duckdb)."),
+    typer.Option(
+        "--db",
+        help="Store: DuckDB file or postgresql:// URL (default $REALPOLITIK_DB or ./realpolitik.duckdb).",
+    ),
 ]
 SinceOption = Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")]
 UntilOption = Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")]

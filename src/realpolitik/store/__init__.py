@@ -1,20 +1,26 @@
-"""STORE stage: the embedded database of articles, actors, mentions and events.
+"""STORE stage: the database of articles, actors, mentions and events.
 
-DuckDB today; the SQL is portable and funnelled through one backend adapter so PostgreSQL can
-be added with the same schema and the same :class:`Store` code.
+A DuckDB file (embedded, the default) or a PostgreSQL database (``postgresql://...`` URL): the
+same schema, migrations and :class:`Store` code for both; each backend adapter
+(:mod:`~realpolitik.store.duckdb_store`, :mod:`~realpolitik.store.postgres_store`) only runs
+statements and translates the placeholder style.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 
 from realpolitik.errors import StoreError
 from realpolitik.store.duckdb_store import DuckDBBackend
-from realpolitik.store.schema import migrate
+from realpolitik.store.schema import Backend, migrate
 from realpolitik.store.store import Store
 
-__all__ = ["Store", "default_db_path", "open_store"]
+if TYPE_CHECKING:
+    from realpolitik.store.postgres_store import PostgresBackend
+
+__all__ = ["Store", "default_db_path", "is_postgres_url", "open_store"]
 
 DEFAULT_DB = "./realpolitik.duckdb"
 _PG_URL = re.compile(r"^postgres(ql)?(\+[a-z0-9]+)?://", re.IGNORECASE)
@@ -26,18 +32,38 @@ def default_db_path() -> str:
     return os.environ.get("REALPOLITIK_DB") or DEFAULT_DB
 
 
+def is_postgres_url(location: str | os.PathLike[str]) -> bool:
+    """``postgresql://``, ``postgres://`` or ``postgresql+driver://``: a PostgreSQL store."""
+    return bool(_PG_URL.match(os.fspath(location)))
+
+
 def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
     """Open the store at ``db`` (default :func:`default_db_path`), creating and migrating it when
-    writable. Raises StoreError saying why when it cannot be used."""
+    writable. Raises StoreError saying why when it cannot be used.
+
+    ``db`` is a DuckDB file path or a PostgreSQL URL (``postgresql://user:pw@host:5432/dbname``;
+    the database must exist, its tables are created here). Read-only on PostgreSQL makes the
+    session read-only on the server."""
     location = os.fspath(db) if db is not None else default_db_path()
-    if _PG_URL.match(location):
-        raise StoreError(f"{location}: PostgreSQL support is not available yet; use a DuckDB file path")
-    if _URL.match(location):
-        raise StoreError(f"{location}: unsupported store URL; use a DuckDB file path")
-    backend = DuckDBBackend.open(location, read_only=read_only)
+    backend: Backend
+    if is_postgres_url(location):
+        backend = _postgres_backend().open(location, read_only=read_only)
+    elif _URL.match(location):
+        raise StoreError(f"{location}: unsupported store URL; use a DuckDB file path or a postgresql:// URL")
+    else:
+        backend = DuckDBBackend.open(location, read_only=read_only)
     try:
         version = migrate(backend)
     except BaseException:
         backend.close()
         raise
     return Store(backend, version)
+
+
+def _postgres_backend() -> type[PostgresBackend]:
+    """Imported on first use: DuckDB users need not have psycopg installed."""
+    try:
+        from realpolitik.store.postgres_store import PostgresBackend
+    except ImportError as e:
+        raise StoreError(f"PostgreSQL stores need psycopg 3 (pip install 'psycopg[binary]'): {e}") from e
+    return PostgresBackend

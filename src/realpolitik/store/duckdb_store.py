@@ -1,9 +1,9 @@
 """The DuckDB backend: a thin connection adapter, the only module that imports duckdb.
 
 All SQL lives in :mod:`realpolitik.store.store` and :mod:`realpolitik.store.schema` and is written
-with ``?`` placeholders. Every statement passes through :meth:`DuckDBBackend.execute`, so a
-PostgreSQL backend only has to provide the same small interface (and turn ``?`` into ``%s`` in
-:meth:`DuckDBBackend.sql`).
+with ``?`` placeholders. Every statement passes through :meth:`DuckDBBackend.execute`; the
+PostgreSQL backend (:mod:`realpolitik.store.postgres_store`) provides the same small interface
+and turns ``?`` into ``%s`` in its ``sql()``.
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ class DuckDBBackend:
     def table_exists(self, table: str) -> bool:
         rows = self.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [table])
         return bool(rows[0][0])
+
+    def lock_schema(self) -> None:
+        """Nothing to do: DuckDB lets one process write a file, so no other can migrate it meanwhile."""
 
     def begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")

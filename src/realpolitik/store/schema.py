@@ -22,14 +22,17 @@ _COMMENT = re.compile(r"--[^\n]*")
 
 
 class Backend(Protocol):
-    """What migrations need from a connection adapter (see duckdb_store.DuckDBBackend)."""
+    """What migrations and the Store need from a connection adapter (duckdb_store.DuckDBBackend,
+    postgres_store.PostgresBackend)."""
 
+    name: str
     location: str
     read_only: bool
     errors: tuple[type[BaseException], ...]
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
     def table_exists(self, table: str) -> bool: ...
+    def lock_schema(self) -> None: ...
     def begin(self) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
@@ -106,6 +109,13 @@ def migrate(db: Backend) -> int:
         try:
             db.begin()
             try:
+                # Another process may be migrating the same database (PostgreSQL): wait for it,
+                # then skip what it applied.
+                db.lock_schema()
+                if current_version(db) >= mig.version:
+                    db.commit()
+                    version = mig.version
+                    continue
                 db.execute(META_DDL)
                 for statement in mig.statements:
                     db.execute(statement)

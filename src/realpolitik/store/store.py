@@ -1,9 +1,11 @@
 """The Store: every query realpolitik runs against its database, in portable SQL.
 
 The SQL here uses only standard types and functions that DuckDB and PostgreSQL share
-(``substr``, ``LEAST``/``GREATEST``, ``NULLS LAST``, ``ON CONFLICT``) and ``?`` placeholders that
-the backend translates. Rows are turned back into the contract dataclasses of
-:mod:`realpolitik.models` so that what comes out is exactly ``Event.to_dict()``.
+(``substr``, ``LEAST``/``GREATEST``, ``NULLS LAST``, ``ILIKE``, ``ON CONFLICT``) and ``?``
+placeholders that the backend translates (:mod:`~realpolitik.store.postgres_store` turns them into
+``%s``): there is one copy of every query, whatever the database. Rows are turned back into the
+contract dataclasses of :mod:`realpolitik.models` so that what comes out is exactly
+``Event.to_dict()``.
 """
 
 from __future__ import annotations
@@ -939,6 +941,18 @@ class Store:
                 record["optional"] = optional
             out.append(record)
         return out
+
+    def data_version(self) -> tuple[int, int, int]:
+        """A fingerprint that changes whenever anything is written, by this or ANY other process
+        (with PostgreSQL, ``realpolitik ingest`` can write while a server reads): the article,
+        comment and correction counts. Enough because the store is append-only: rows are never
+        deleted, and nothing is updated except actor names, which change only with a new article.
+        A server can key its caches on it instead of on its own writes."""
+        row = self._rows(
+            "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM comments), "
+            "(SELECT COUNT(*) FROM corrections)"
+        )[0]
+        return int(row[0]), int(row[1]), int(row[2])
 
     def stats(self) -> dict[str, Any]:
         """Counts and coverage. ``first_date``/``last_date`` span the article dates;
