@@ -20,6 +20,7 @@ from rich.text import Text
 from realpolitik import __version__
 from realpolitik.errors import RealpolitikError
 from realpolitik.output import FORMATS, EventWriter
+from realpolitik.scale.commands import EngineOption, check_engine, extract_with, ingest_with
 
 app = typer.Typer(
     name="realpolitik",
@@ -123,17 +124,22 @@ def ingest(
     ] = None,
     processes: ProcessesOption = 1,
     all_sentences: AllSentencesOption = False,
+    engine: EngineOption = "local",
 ) -> None:
     """Read articles, code their events and save them in the store (duplicates are skipped)."""
-    from realpolitik.pipeline import Pipeline, RunReport
+    engine = check_engine(engine)
+    from realpolitik.pipeline import RunReport
     from realpolitik.store import open_store
 
     report = RunReport()
     try:
         with open_store(db) as store, _progress(quiet, "ingest") as advance:
-            Pipeline(n_process=processes, select_sentences=not all_sentences).ingest(
+            ingest_with(
+                engine,
                 paths,
                 store,
+                processes=processes,
+                all_sentences=all_sentences,
                 limits=_limits(max_article_chars),
                 report=report,
                 on_progress=advance,
@@ -154,9 +160,11 @@ def extract(
     max_article_chars: Annotated[int | None, typer.Option(help="Refuse longer articles.")] = None,
     processes: ProcessesOption = 1,
     all_sentences: AllSentencesOption = False,
+    engine: EngineOption = "local",
 ) -> None:
     """Code events without a store and write one event a line."""
-    from realpolitik.pipeline import Pipeline, RunReport
+    engine = check_engine(engine)
+    from realpolitik.pipeline import RunReport
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
@@ -165,9 +173,15 @@ def extract(
     writer = EventWriter(stream, fmt)
     try:
         with _progress(quiet, "extract") as advance:
-            pipeline = Pipeline(n_process=processes, select_sentences=not all_sentences)
-            for analysed in pipeline.extract(
-                paths, limits=_limits(max_article_chars), report=report, on_progress=advance, stdin=sys.stdin
+            for analysed in extract_with(
+                engine,
+                paths,
+                processes=processes,
+                all_sentences=all_sentences,
+                limits=_limits(max_article_chars),
+                report=report,
+                on_progress=advance,
+                stdin=sys.stdin,
             ):
                 for event in analysed.events:
                     writer.write(event.to_dict())
