@@ -9,7 +9,7 @@ SAMPLE := src/realpolitik/sample/wikinews_2019_2020.jsonl
 # `make demo DEMO_SERVE=0` stops after the summary instead of serving the dashboard.
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev demo test lint bench fuzz clean
+.PHONY: install install-dev demo test lint bench bench-accuracy fuzz clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -42,6 +42,10 @@ test: install-dev
 BENCH_N ?= 200
 bench: install-dev
 	$(BIN)/python benchmarks/throughput.py --n $(BENCH_N)
+
+# Accuracy figures (seed, CAMEO manual, codebook examples, dates) into benchmarks/accuracy.md.
+bench-accuracy: install-dev
+	$(BIN)/python benchmarks/accuracy.py
 
 # The long fuzz run: 10,000 generated inputs per parser (the short one is part of make test).
 fuzz: install-dev

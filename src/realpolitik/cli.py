@@ -341,10 +341,15 @@ def evaluate(
     predictions: Annotated[
         Path | None, typer.Argument(help="Events JSONL to score; without it the gold texts are coded now.")
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List misses and false events.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List misses, false events and the root confusion table.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: figures and confusion rows.")
+    ] = False,
 ) -> None:
     """Score events against gold at (source country, target country, CAMEO root), like the scorer."""
-    from realpolitik.evaluation import load_gold, read_events, score
+    from realpolitik.evaluation import load_gold, read_events, report, score
 
     try:
         gold_records = load_gold(gold)
@@ -357,12 +362,7 @@ def evaluate(
     except (RealpolitikError, OSError) as exc:
         raise _fail(str(exc)) from None
     result = score(gold_records, preds)
-    if verbose:
-        for m in result.misses:
-            print("miss", *m)
-        for f in result.false_positives:
-            print("false", *f)
-    print(result.line())
+    print(report(result, gold_records, preds, as_json=as_json, verbose=verbose))
 
 
 def _version(value: bool) -> None:
@@ -382,9 +382,11 @@ def main(
 
 def _register_stage_commands() -> None:
     """Commands of later stages live beside their stage; each adds itself to the app."""
+    from realpolitik.actors.commands import register as register_actors
     from realpolitik.api.commands import register as register_serve
     from realpolitik.relations.commands import register as register_relations
 
+    register_actors(app)
     register_relations(app)
     register_serve(app)
 
