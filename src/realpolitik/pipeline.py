@@ -84,6 +84,17 @@ class Deduplicator:
         return False
 
 
+def without_lone_surrogates(text: str) -> str:
+    """Replace lone surrogates (possible in a Python str, not in UTF-8) by "?", one for one.
+
+    Ingest never yields them; a Python caller may. Offsets are kept: same length."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -126,6 +137,7 @@ class Pipeline:
         """Parse, resolve actors and code events of one article (in this process)."""
         from realpolitik.nlp import parse_sentences_many
 
+        article.text = without_lone_surrogates(article.text)
         parsed = next(parse_sentences_many([article.text], self.nlp, select=self._selector))
         mentions = self.resolver.resolve(parsed, article.date)
         events = self.coder.code(parsed, mentions, article)
@@ -149,6 +161,7 @@ class Pipeline:
         self, text: str, *, date: date | str | None = None, doc_id: str | None = None
     ) -> list[Event]:
         """Code one text: the quickest way in from Python."""
+        text = without_lone_surrogates(text)
         article = Article(
             id=doc_id or "sha256:" + text_hash(text)[:16],
             text=text,
