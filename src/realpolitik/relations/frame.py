@@ -149,9 +149,16 @@ def events_frame(rows: Iterable[Mapping[str, Any]], *, origin: str = "events") -
     return df
 
 
+def asserted_mask(df: pd.DataFrame) -> pd.Series:
+    """True for the events that count (not negated). Aggregates over a large frame combine this
+    mask with their own before filtering, so the whole frame is copied once, not twice."""
+    return pd.Series(df["polarity"].to_numpy() != "negated", index=df.index)
+
+
 def asserted(df: pd.DataFrame) -> pd.DataFrame:
-    """The events that count: every aggregate drops negated events through this one function."""
-    return df[df["polarity"] != "negated"]
+    """The events that count: every aggregate drops negated events through this one function
+    (or, to filter once, through :func:`asserted_mask`)."""
+    return df[asserted_mask(df)]
 
 
 def is_cooperation(df: pd.DataFrame) -> pd.Series:
@@ -176,12 +183,26 @@ def match_actor(df: pd.DataFrame, spec: str, side: str) -> pd.Series:
     country of the actor and any code it prefixes, so ``CHN`` covers ``CHNGOV``, ``CHNMIL`` and
     Chinese leaders. A longer spec (``USAGOV``) matches codes it prefixes (``USAGOVDIP``).
     """
-    s = normalise_actor(spec)
-    code = df[f"{side}_code"].fillna("").astype(str)
-    mask = code.str.startswith(s)
-    if len(s) == 3:
-        mask = mask | (df[f"{side}_country"].fillna("").astype(str) == s)
-    return mask
+    return match_actors(df, [spec], side)[normalise_actor(spec)]
+
+
+def match_actors(df: pd.DataFrame, specs: Iterable[str], side: str) -> dict[str, pd.Series]:
+    """:func:`match_actor` for several specs at once (keyed by the normalised spec).
+
+    Each distinct code is tested once and the result mapped back: a frame holds a million
+    events but a few thousand codes, and per-row string methods were most of the time of a
+    dyad series. The codes are factorised once for all the specs."""
+    norm = [normalise_actor(s) for s in specs]
+    index, uniques = pd.factorize(df[f"{side}_code"].to_numpy(), use_na_sentinel=True)
+    countries = df[f"{side}_country"].to_numpy()
+    out: dict[str, pd.Series] = {}
+    for s in norm:
+        hit = np.array([isinstance(u, str) and u.startswith(s) for u in uniques] + [False], dtype=bool)
+        mask = hit[index]  # the sentinel -1 (missing code) picks the trailing False
+        if len(s) == 3:
+            mask = mask | (countries == s)
+        out[s] = pd.Series(mask, index=df.index)
+    return out
 
 
 def match_any(df: pd.DataFrame, specs: Iterable[str], side: str) -> pd.Series:
@@ -268,22 +289,27 @@ def time_slice(
     since: date | datetime | str | None = None,
     until: date | datetime | str | None = None,
     window: str | None = None,
+    *,
+    keep: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, pd.Timestamp | None, pd.Timestamp | None]:
     """Events inside [since, until] (inclusive); with ``window`` the window ends at ``until`` (or
     the last dated event) and ``since`` is ignored. Any time bound drops undated events, which
-    cannot be placed in time. Returns the slice and the bounds used."""
+    cannot be placed in time. ``keep`` (a boolean mask, e.g. :func:`asserted_mask`) restricts the
+    events first, in the same single filtering pass. Returns the slice and the bounds used."""
     start, end = to_timestamp(since), to_timestamp(until)
     if window is not None:
         offset = parse_window(window)
         if end is None:
-            last = df["date"].max()
+            last = (df["date"] if keep is None else df.loc[keep, "date"]).max()
             end = None if pd.isna(last) else pd.Timestamp(last).normalize()
         if end is None:
             return df.iloc[0:0], None, None
         start = end - offset + pd.Timedelta(days=1)
     if start is None and end is None:
-        return df, None, None
+        return (df, None, None) if keep is None else (df[keep], None, None)
     mask = df["date"].notna()
+    if keep is not None:
+        mask &= keep
     if start is not None:
         mask &= df["date"] >= start
     if end is not None:

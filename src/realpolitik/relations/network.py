@@ -17,7 +17,7 @@ import networkx as nx
 import pandas as pd
 
 from realpolitik.errors import RealpolitikError
-from realpolitik.relations.frame import asserted, country_pairs, is_conflict, is_cooperation, time_slice
+from realpolitik.relations.frame import asserted_mask, country_pairs, is_conflict, is_cooperation, time_slice
 
 EDGE_COLUMNS = [
     "source",
@@ -89,7 +89,8 @@ def build_network(
     alphabetically). ``window`` (``90d``) ends at ``until`` or the last dated event. Pairs with
     fewer than ``min_events`` events are dropped.
     """
-    d, start, end = time_slice(asserted(df), since, until, window)
+    # One filtering pass over the frame (asserted and in the window), not a copy per step.
+    d, start, end = time_slice(df, since, until, window, keep=asserted_mask(df))
     pairs = country_pairs(d, level)
     pairs = pairs.assign(coop=is_cooperation(pairs).astype(int), conf=is_conflict(pairs).astype(int))
     keys = ["a", "b"] if directed else ["lo", "hi"]
