@@ -44,7 +44,11 @@ def fuzz_settings(examples: int) -> settings:
         deadline=None,
         database=None,
         derandomize=not os.environ.get("RP_FUZZ_RANDOM"),
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
     )
 
 
@@ -92,37 +96,111 @@ def read_stdin(data: bytes | str, limits: IngestLimits = LIMITS) -> list:
 
 # -- inputs ----------------------------------------------------------------------------------------
 
-WORDS = ["France", "Germany", "criticized", "met", "Russia", "accused", "the", "on", "Monday", ".", ",",
-         "Reuters", "WASHINGTON", "March 3, 2019", "(AP)", "—", "Read more at The Washington Post."]  # fmt: skip
-HOSTILE = [b"\x00", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\x1f\x8b", b"\r", b"\n", b"\xed\xa0\x80",
-           b"\\ud800", b"\\u0000", b"&#0;", b"&#xD800;", b"&#99999999999;", b"]]>", b"<![CDATA[", b"<!--",
-           b'"', b"{", b"[", b"<", b"&", b"1e999", b"NaN", b"9" * 5000, b"\xc0\x80", b"\xf4\x90\x80\x80"]  # fmt: skip
+WORDS = [
+    "France",
+    "Germany",
+    "criticized",
+    "met",
+    "Russia",
+    "accused",
+    "the",
+    "on",
+    "Monday",
+    ".",
+    ",",
+    "Reuters",
+    "WASHINGTON",
+    "March 3, 2019",
+    "(AP)",
+    "—",
+    "Read more at The Washington Post.",
+]
+HOSTILE = [
+    b"\x00",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xef\xbb\xbf",
+    b"\x1f\x8b",
+    b"\r",
+    b"\n",
+    b"\xed\xa0\x80",
+    b"\\ud800",
+    b"\\u0000",
+    b"&#0;",
+    b"&#xD800;",
+    b"&#99999999999;",
+    b"]]>",
+    b"<![CDATA[",
+    b"<!--",
+    b'"',
+    b"{",
+    b"[",
+    b"<",
+    b"&",
+    b"1e999",
+    b"NaN",
+    b"9" * 5000,
+    b"\xc0\x80",
+    b"\xf4\x90\x80\x80",
+]
 ENCODINGS = ["utf-16", "utf-16-le", "utf-32", "latin-1", "cp1251", "shift_jis", "gb18030", "cp500", "utf-7"]
 
 prose = st.lists(st.sampled_from(WORDS) | st.text(max_size=12), min_size=1, max_size=60).map(" ".join)
 scalar = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40) | prose
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=40)
+    | prose
     | st.sampled_from(["2019-05-06", "2019-02-30", "March 3, 2019", "Mon, 99 Feb 99999 10:00 GMT", ""])
-)  # fmt: skip
-json_value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)  # fmt: skip
+)
+json_value = st.recursive(
+    scalar,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 record = st.fixed_dictionaries(
     {"text": prose | json_value},
-    optional={"id": json_value, "title": json_value, "date": json_value, "source": json_value,
-              "url": json_value, "events": json_value},
-)  # fmt: skip
+    optional={
+        "id": json_value,
+        "title": json_value,
+        "date": json_value,
+        "source": json_value,
+        "url": json_value,
+        "events": json_value,
+    },
+)
 
 
 @st.composite
 def feeds(draw: st.DrawFn) -> bytes:
     def entry() -> str:
         title, text = draw(prose), draw(prose)
-        date = draw(st.sampled_from(["Mon, 06 May 2019 10:00:00 GMT", "2019-13-45T25:61:61Z", "", "Mon, 99 Feb 99999999999 10:00:00 GMT"]))  # fmt: skip
-        link = draw(st.sampled_from(["https://news.example.org/a", "javascript:x", "http://[::1", "", "file:///etc/passwd"]))  # fmt: skip
-        return (f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate>"
-                f"<description>{text}</description></item>")  # fmt: skip
+        date = draw(
+            st.sampled_from(
+                [
+                    "Mon, 06 May 2019 10:00:00 GMT",
+                    "2019-13-45T25:61:61Z",
+                    "",
+                    "Mon, 99 Feb 99999999999 10:00:00 GMT",
+                ]
+            )
+        )
+        link = draw(
+            st.sampled_from(
+                ["https://news.example.org/a", "javascript:x", "http://[::1", "", "file:///etc/passwd"]
+            )
+        )
+        return (
+            f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate>"
+            f"<description>{text}</description></item>"
+        )
 
     items = "".join(entry() for _ in range(draw(st.integers(0, 4))))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+    )
 
 
 @st.composite
@@ -136,7 +214,10 @@ def documents(draw: st.DrawFn, fmt: str) -> bytes:
     if fmt == "json":
         return json.dumps(draw(st.lists(record, max_size=4) | record)).encode()
     if fmt == "html":
-        return f"<html><head><title>{draw(prose)}</title></head><body><article><p>{draw(prose)}</p><p>{draw(prose)}</p></article></body></html>".encode()  # fmt: skip
+        paras = "".join(f"<p>{draw(prose)}</p>" for _ in range(2))
+        title = draw(prose)
+        body = f"<body><article>{paras}</article></body>"
+        return f"<html><head><title>{title}</title></head>{body}</html>".encode()
     return draw(feeds())
 
 
@@ -217,9 +298,16 @@ def test_text_mode_stdin_never_crashes(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("fmt", "opener", "closer"),
-    [("json", b"[", b"]"), ("json", b'{"a":', b"}"), ("jsonl", b'{"text":', b"}"), ("jsonl", b"[", b"]"),
-     ("html", b"<div>", b"</div>"), ("feed", b"<item>", b"</item>"), ("feed", b"<b>", b"")],
-)  # fmt: skip
+    [
+        ("json", b"[", b"]"),
+        ("json", b'{"a":', b"}"),
+        ("jsonl", b'{"text":', b"}"),
+        ("jsonl", b"[", b"]"),
+        ("html", b"<div>", b"</div>"),
+        ("feed", b"<item>", b"</item>"),
+        ("feed", b"<b>", b""),
+    ],
+)
 @fuzz_settings(5)
 @given(data=st.data())
 def test_deep_nesting(workdir: Path, fmt: str, opener: bytes, closer: bytes, data: st.DataObject) -> None:
@@ -258,7 +346,10 @@ def test_read_feed_raises_only_input_error(raw: bytes) -> None:
 
 
 @fuzz_settings(100)
-@given(raw=st.binary(max_size=3000), declared=st.sampled_from([None, "utf-8", "latin-1", "utf-16", "bogus", "utf-7"]))
+@given(
+    raw=st.binary(max_size=3000),
+    declared=st.sampled_from([None, "utf-8", "latin-1", "utf-16", "bogus", "utf-7"]),
+)
 def test_decode_bytes_raises_only_input_error(raw: bytes, declared: str | None) -> None:
     looks_binary(raw[:8192])
     try:
@@ -269,7 +360,10 @@ def test_decode_bytes_raises_only_input_error(raw: bytes, declared: str | None) 
 
 
 @fuzz_settings(100)
-@given(head=st.binary(max_size=500) | mutated("feed") | mutated("json"), ctype=st.sampled_from([None, "text/html", "application/json", "application/rss+xml", "x/y"]))  # fmt: skip
+@given(
+    head=st.binary(max_size=500) | mutated("feed") | mutated("json"),
+    ctype=st.sampled_from([None, "text/html", "application/json", "application/rss+xml", "x/y"]),
+)
 def test_sniff_always_answers(head: bytes, ctype: str | None) -> None:
     assert sniff(head, ctype) in FORMATS
 
@@ -371,3 +465,59 @@ def test_file_names_that_are_not_utf8(workdir: Path) -> None:
     check_items(items)
     assert sorted(i.id for i in items if isinstance(i, Article))[0] == "caf\\xe9"
     assert {i.origin for i in items} == {f"{d}/caf\\xe9.txt", f"{d}/\\xff.jsonl:1"}
+
+
+def test_long_leading_blank_space_is_not_empty() -> None:
+    """Sniffing looked at the first 64 KB only: 100,000 blank lines then a record was "empty"."""
+    record = b'{"id": "late", "text": "France criticized Germany on Monday."}\n'
+    [article] = read_stdin(b"\n" * 100_000 + record)
+    assert isinstance(article, Article) and article.id == "late" and article.origin == "<stdin>:100001"
+    [problem] = read_stdin(b" \n" * 100_000)
+    assert isinstance(problem, InputProblem) and problem.message == "empty file"
+
+
+# -- sources: any string given as a source is a problem or an article, never a crash ---------------
+
+
+@fuzz_settings(100)
+@given(
+    source=st.text(max_size=40)
+    | st.from_regex(r"\A(?:https?|HTTP|file|ftp|gopher|data|javascript)://[\x00-\x7f]{0,30}\Z")
+    | st.sampled_from(["", " ", "-x", "http://[::1", "http://", "https://x:abc/", "\x00", "a\x00b.txt"])
+)
+def test_any_source_string(source: str) -> None:
+    """Random strings as sources; nothing is fetched (the fetcher is replaced), nothing existing read."""
+    from unittest import mock
+
+    from realpolitik.ingest.fetch import Fetcher
+
+    if source.strip() and source != "-" and os.path.lexists(source):
+        return  # "." or "/" would read real directories
+    with mock.patch.object(Fetcher, "fetch", side_effect=InputError("x", "network disabled in this test")):
+        check_items(list(read_sources([source], LIMITS, stdin=io.BytesIO(b""))))
+
+
+def test_empty_source_name_does_not_read_the_working_directory() -> None:
+    [problem] = list(read_sources([""], LIMITS))
+    assert isinstance(problem, InputProblem) and "empty source name" in problem.message
+
+
+@pytest.mark.parametrize("name", ["bomb.rss", "bomb.html", "bomb.xml"])
+def test_entity_expansion_bomb(workdir: Path, name: str) -> None:
+    """A billion laughs (10^9 "lol"s from 1 KB) is refused or left unexpanded, quickly."""
+    import time
+
+    levels = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    root = "rss" if name != "bomb.html" else "html"
+    body = (
+        "<rss version='2.0'><channel><title>&l9;</title><item><title>x</title>"
+        "<description>France met Germany. &l9;</description></item></channel></rss>"
+        if root == "rss"
+        else "<html><body><article><p>France met Germany on Monday. &l9;</p></article></body></html>"
+    )
+    data = f'<?xml version="1.0"?><!DOCTYPE {root} [<!ENTITY l0 "lol">{levels}]>{body}'.encode()
+    start = time.monotonic()
+    items = read_file(workdir, name, data)
+    assert time.monotonic() - start < 10
+    check_items(items)
+    assert all(len(i.text) < 10_000 for i in items if isinstance(i, Article))

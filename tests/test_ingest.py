@@ -118,7 +118,11 @@ def test_jsonl_good_and_bad_lines() -> None:
     assert by_id["7"].date is None and by_id["7"].metadata["raw_date"] == "2019-13-45"
     assert by_id["7"].metadata["events"][0]["cameo"] == ["05"]
     found = {(p.line, p.message.split(" (")[0]) for p in problems(items)}
-    assert found == {(3, "malformed JSON"), (4, "missing 'text'"), (7, "expected a JSON object, got list")}
+    assert found == {
+        (3, "malformed JSON"),
+        (4, "missing 'text'"),
+        (7, "expected a JSON object, got an array"),
+    }
     assert all(p.origin.endswith("articles.jsonl") and p.kind == "error" for p in problems(items))
 
 
@@ -136,7 +140,7 @@ def test_jsonl_empty_text_and_non_string_text(tmp_path: Path) -> None:
     assert [a.id for a in articles(items)] == ["3"]
     assert [(p.line, p.message) for p in problems(items)] == [
         (1, "empty 'text'"),
-        (2, "'text' is a int, not a string"),
+        (2, "'text' is a number, not a string"),
     ]
 
 

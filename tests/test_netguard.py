@@ -465,3 +465,13 @@ def test_tls_name_checked_against_certificate(
     ):
         client.get(f"https://localhost:{port}/page")
     assert len(snis) == before
+
+
+def test_malformed_urls_are_problems(tmp_path: Path, seen: list) -> None:
+    """urlsplit raises on "http://[::1": a source, and a feed entry's link, used to crash."""
+    problem = only_problem(read("http://[::1"))
+    assert problem.message.startswith("malformed URL")
+    path = _feed_file(tmp_path, "http://[::1")
+    [article] = read(str(path))  # fetching pages is on: the link is checked, not followed
+    assert isinstance(article, Article) and article.metadata["fetch_error"].startswith("malformed URL")
+    assert seen == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -12,34 +13,63 @@ from realpolitik.errors import InputError
 from realpolitik.ingest.articles import check_length, clean_title, make_article
 from realpolitik.ingest.fetch import FetchedResource, is_url
 from realpolitik.ingest.html import PageText, decode_html, extract_page, strip_html
-from realpolitik.ingest.limits import IngestLimits
+from realpolitik.ingest.limits import IngestLimits, limit_hint
 from realpolitik.ingest.sniff import sniff
 from realpolitik.models import Article, InputProblem, text_hash
 
 Fetch = Callable[[str], FetchedResource]
 
+# A numeric character reference, ";" optional as in SGML. feedparser's lenient parser turns each
+# into chr(n) and crashes on n past U+10FFFF, on a surrogate or on a number too long to convert.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+_MAX_CODEPOINT = 0x10FFFF
 
-def parse_feed(data: bytes, base_url: str | None = None) -> Any:
+
+def _fix_charref(m: re.Match[bytes]) -> bytes:
+    digits = m[1] if m[1] is not None else m[2]
+    if len(digits.lstrip(b"0")) <= 8:
+        value = int(digits, 16) if m[1] is not None else int(digits)
+        if 0 < value <= _MAX_CODEPOINT and not 0xD800 <= value <= 0xDFFF:
+            return m[0]
+    return b"&#xFFFD;"
+
+
+def fix_charrefs(data: bytes) -> bytes:
+    """Character references that name no character become U+FFFD (an ASCII-compatible feed)."""
+    return _CHARREF.sub(_fix_charref, data) if b"&#" in data else data
+
+
+def parse_feed(data: bytes, base_url: str | None = None, origin: str = "feed") -> Any:
     """feedparser's result for feed bytes (relative links resolved against ``base_url``).
 
     The data goes in as a stream: given bytes or str, feedparser may treat them as a file name.
+    feedparser has a few crashes on broken input (fuzzing found them: bad character references,
+    a non-UTF-8 encoding declaration); they are avoided where we can and reported as a broken
+    feed otherwise.
     """
     import feedparser  # only feeds need it
 
     headers = {"content-location": base_url} if base_url else None
-    return feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        return feedparser.parse(io.BytesIO(fix_charrefs(data)), response_headers=headers)
+    except RecursionError:
+        raise InputError(origin, "broken feed: nested too deeply; no entries read") from None
+    except Exception as exc:  # noqa: BLE001 - a parser crash on strange bytes is bad input, not a bug of ours
+        raise InputError(
+            origin, f"broken feed: the feed parser failed ({type(exc).__name__}: {exc}); no entries read"
+        ) from None
 
 
 def read_feed(
     data: bytes, origin: str, limits: IngestLimits, fetch: Fetch | None, *, base_url: str | None = None
 ) -> Iterator[Article | InputProblem]:
-    parsed = parse_feed(data, base_url)
-    entries = list(parsed.entries)
+    parsed = parse_feed(data, base_url, origin)
+    entries = list(parsed.get("entries") or [])
     if not entries:
-        if parsed.bozo:
+        if parsed.get("bozo"):
             reason = parsed.get("bozo_exception")
             raise InputError(origin, f"broken feed: {reason or 'not well-formed'}; no entries read")
-        if not parsed.version:
+        if not parsed.get("version"):  # absent, not just empty, when there was no data at all
             raise InputError(origin, "not an RSS or Atom feed")
         yield InputProblem(origin, "feed has no entries", kind="skipped")
         return
@@ -47,11 +77,11 @@ def read_feed(
         yield InputProblem(
             origin,
             f"feed has {len(entries):,} entries; only the first {limits.max_feed_entries:,} are read "
-            "(max_feed_entries)",
+            f"(max_feed_entries); {limit_hint('max_feed_entries')}",
             kind="skipped",
         )
         del entries[limits.max_feed_entries :]
-    feed_title = clean_title(strip_html(parsed.feed.get("title") or "")) or None
+    feed_title = clean_title(strip_html(parsed.get("feed", {}).get("title") or "")) or None
     seen_keys: set[str] = set()
     seen_texts: set[str] = set()
     for number, entry in enumerate(entries, 1):

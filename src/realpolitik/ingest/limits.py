@@ -20,6 +20,9 @@ class IngestLimits:
     max_feed_entries: int = 1000
     fetch_pages: bool = True  # fetch each feed entry's page for full text (else entry summary)
     max_decompressed_bytes: int = 500 * 1024 * 1024  # gzip bomb guard
+    # Fetch from loopback, private, link-local... addresses (see ingest.netguard). Off: a feed
+    # or a redirect must not make us read the local machine or network (SSRF).
+    allow_private: bool = False
 
     @property
     def max_text_bytes(self) -> int:
@@ -34,3 +37,12 @@ class IngestLimits:
     def max_line_bytes(self) -> int:
         """Longest JSON line read: JSON escapes (``\\u00e9``) spend up to 6 bytes a character."""
         return 6 * self.max_article_chars + 1024 * 1024
+
+
+def limit_hint(name: str) -> str:
+    """How a user changes the limit ``name``: the CLI option and the IngestLimits field.
+
+    Every "over the limit" message ends with it, so the user who hits a limit knows its name
+    and what to set (``--max-article-chars 5000000``).
+    """
+    return f"change it with --{name.replace('_', '-')} (IngestLimits.{name})"

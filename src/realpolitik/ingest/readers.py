@@ -17,22 +17,23 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from realpolitik.errors import InputError
-from realpolitik.ingest.articles import check_length, make_article
+from realpolitik.ingest.articles import check_length, display_path, make_article
 from realpolitik.ingest.encoding import decode_bytes
 from realpolitik.ingest.feeds import read_feed
 from realpolitik.ingest.fetch import Fetcher, is_url
 from realpolitik.ingest.html import decode_html, extract_page
-from realpolitik.ingest.limits import IngestLimits
+from realpolitik.ingest.limits import IngestLimits, limit_hint
 from realpolitik.ingest.records import read_json, read_jsonl
 from realpolitik.ingest.sniff import FORMAT_BY_SUFFIX, SNIFF_BYTES, Format, sniff
 from realpolitik.ingest.streams import (
     GZIP_MAGIC,
     GzipGuard,
+    PrefixedStream,
     binary_stream,
     buffered,
     maybe_gunzip,
-    peek,
     read_capped,
+    read_exactly,
 )
 from realpolitik.models import Article, InputProblem
 
@@ -65,7 +66,9 @@ class _Reader:
     def __init__(self, limits: IngestLimits, stdin: TextIO | BinaryIO | None) -> None:
         self.limits = limits
         self.stdin = stdin
-        self.fetcher = Fetcher(limits.fetch_timeout, limits.max_download_bytes)
+        self.fetcher = Fetcher(
+            limits.fetch_timeout, limits.max_download_bytes, allow_private=limits.allow_private
+        )
 
     def close(self) -> None:
         self.fetcher.close()
@@ -73,25 +76,28 @@ class _Reader:
     # -- sources -------------------------------------------------------------------------------
 
     def read(self, source: str) -> Iterator[Item]:
-        if source == "-":
+        if not source.strip():  # Path("") is ".": an unset shell variable must not read the cwd
+            yield InputProblem(repr(source), "empty source name: give a file, directory, URL or -")
+        elif source == "-":
             yield from _guard(STDIN_ORIGIN, self._read_stdin())
         elif is_url(source):
-            yield from _guard(source, self._read_url(source))
+            yield from _guard(source, self._read_url(source))  # is_url: ASCII-safe to print
         elif _URL_SCHEME.match(source):
             scheme = source.split(":", 1)[0]
             yield InputProblem(
-                source, f"unsupported URL scheme {scheme!r}: only http and https URLs are read"
+                display_path(source), f"unsupported URL scheme {scheme!r}: only http and https URLs are read"
             )
         else:
-            yield from _guard(source, self._read_path(Path(source), source))
+            yield from _guard(display_path(source), self._read_path(Path(source), display_path(source)))
 
     def _read_path(self, path: Path, origin: str) -> Iterator[Item]:
         if path.is_dir():
             errors: list[OSError] = []
             for file in _walk(path, errors.append):
-                yield from _guard(str(file), self._read_file(file, explicit=False))
+                yield from _guard(display_path(str(file)), self._read_file(file, explicit=False))
             for err in errors:
-                yield InputProblem(str(err.filename or path), f"cannot read directory: {err.strerror or err}")
+                where = display_path(os.fsdecode(err.filename or path))
+                yield InputProblem(where, f"cannot read directory: {err.strerror or err}")
         elif path.is_file():
             yield from _guard(origin, self._read_file(path, explicit=True))
         elif path.exists():
@@ -100,8 +106,9 @@ class _Reader:
             yield InputProblem(origin, "no such file or directory")
 
     def _read_file(self, path: Path, *, explicit: bool) -> Iterator[Item]:
-        origin = str(path)
-        name = path.name
+        # Names that are not UTF-8 (\xff.txt) are shown escaped: they must print and be stored.
+        origin = display_path(str(path))
+        name = display_path(path.name)
         gz = name.lower().endswith(".gz")
         inner = Path(name[:-3] if gz else name)
         fmt: Format | None = FORMAT_BY_SUFFIX.get(inner.suffix.lower())
@@ -116,7 +123,9 @@ class _Reader:
             raise InputError(origin, "empty file")
         if size > limits.max_file_bytes:
             raise InputError(
-                origin, f"file is {size:,} bytes, over max_file_bytes={limits.max_file_bytes:,}: skipped"
+                origin,
+                f"file is {size:,} bytes, over max_file_bytes={limits.max_file_bytes:,}: skipped; "
+                f"{limit_hint('max_file_bytes')}",
             )
         if fmt == "text" and not gz and size > limits.max_text_bytes:
             raise InputError(origin, _too_long_text(limits, f"file is {size:,} bytes"))
@@ -164,7 +173,7 @@ class _Reader:
     ) -> Iterator[Item]:
         limits = self.limits
         if fmt is None:
-            head, stream = peek(stream, SNIFF_BYTES)
+            head, stream = _peek_content(stream, origin, limits)
             if not head.strip():
                 raise InputError(origin, "empty file")
             fmt = sniff(head, content_type)
@@ -184,7 +193,8 @@ class _Reader:
             stream,
             limits.max_file_bytes,
             origin,
-            f"{fmt} document is larger than max_file_bytes={limits.max_file_bytes:,}: skipped",
+            f"{fmt} document is larger than max_file_bytes={limits.max_file_bytes:,}: skipped; "
+            f"{limit_hint('max_file_bytes')}",
         )
         if fmt == "json":
             yield from read_json(data, origin, limits)
@@ -230,10 +240,40 @@ class _Reader:
         )
 
 
+def _peek_content(stream: BinaryIO, origin: str, limits: IngestLimits) -> tuple[bytes, BinaryIO]:
+    """The first ``SNIFF_BYTES`` after any leading whitespace, and a stream still at the start.
+
+    Sniffing only the first bytes would call a document that starts with more whitespace than
+    that "empty" (and a gzip bomb of newlines, empty instead of a bomb). The whitespace is held
+    until the content starts, at most ``max_file_bytes`` of it.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = read_exactly(stream, SNIFF_BYTES)
+        parts.append(chunk)
+        size += len(chunk)
+        if chunk.strip() or len(chunk) < SNIFF_BYTES:
+            break
+        if size > limits.max_file_bytes:
+            raise InputError(
+                origin,
+                f"input starts with more than max_file_bytes={limits.max_file_bytes:,} bytes of blank "
+                f"space: skipped; {limit_hint('max_file_bytes')}",
+            )
+    data = b"".join(parts)
+    content = data.lstrip()
+    if content and len(content) < SNIFF_BYTES and len(parts[-1]) == SNIFF_BYTES:
+        extra = read_exactly(stream, SNIFF_BYTES - len(content))  # the content began late in a chunk
+        data += extra
+        content += extra
+    return content[:SNIFF_BYTES], buffered(PrefixedStream(data, stream))
+
+
 def _too_long_text(limits: IngestLimits, what: str) -> str:
     return (
         f"{what}: longer than max_article_chars={limits.max_article_chars:,} characters; "
-        "skipped without parsing"
+        f"skipped without parsing; {limit_hint('max_article_chars')}"
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -15,7 +16,7 @@ from realpolitik.errors import InputError
 from realpolitik.ingest.articles import check_length, make_article
 from realpolitik.ingest.dates import parse_date
 from realpolitik.ingest.encoding import decode_bytes, looks_binary
-from realpolitik.ingest.limits import IngestLimits
+from realpolitik.ingest.limits import IngestLimits, limit_hint
 from realpolitik.ingest.streams import iter_lines, peek
 from realpolitik.models import Article, InputProblem
 
@@ -23,6 +24,44 @@ ARTICLE_FIELDS = ("id", "title", "date", "source", "url", "text")
 # A stream whose first lines all fail is not JSON Lines: one problem, not one per line.
 _GIVE_UP_AFTER = 20
 _HEAD = 8192
+# Python refuses to convert integers of more than 4300 digits (CVE-2020-10735 guard) and raises a
+# plain ValueError mid-decoding; longer digit strings are kept as written, as strings.
+_MAX_INT_DIGITS = 4000
+
+
+def _parse_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else digits
+
+
+def _parse_float(literal: str) -> float | str:
+    """Numbers too large for a float (1e999) stay as written: inf is not JSON and cannot be stored."""
+    value = float(literal)
+    return value if math.isfinite(value) else literal
+
+
+def _parse_constant(name: str) -> str:
+    """NaN and Infinity are not JSON (Python accepts them): kept as the words written."""
+    return name
+
+
+DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+
+
+def _json_problem(exc: ValueError, *, line_numbers: bool) -> str:
+    """The reason of a decoding failure, for "malformed JSON (...)"."""
+    if isinstance(exc, json.JSONDecodeError):
+        at = f"line {exc.lineno} column {exc.colno}" if line_numbers else f"column {exc.colno}"
+        return f"{exc.msg} at {at}"
+    return str(exc).split(";")[0]
+
+
+def json_type(value: Any) -> str:
+    """A decoded value's JSON type, as the user wrote it: "an array", not "a list"."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "null")
 
 
 def record_to_article(
@@ -30,12 +69,12 @@ def record_to_article(
 ) -> Article:
     """One JSON object to an Article; raises InputError naming ``where`` ("item 3: ...")."""
     if not isinstance(obj, dict):
-        raise InputError(origin, f"{where}expected a JSON object, got {type(obj).__name__}", line)
+        raise InputError(origin, f"{where}expected a JSON object, got {json_type(obj)}", line)
     text = obj.get("text")
     if text is None:
         raise InputError(origin, f"{where}missing 'text'", line)
     if not isinstance(text, str):
-        raise InputError(origin, f"{where}'text' is a {type(text).__name__}, not a string", line)
+        raise InputError(origin, f"{where}'text' is {json_type(text)}, not a string", line)
     if not text.strip():
         raise InputError(origin, f"{where}empty 'text'", line)
     check_length(text, origin, limits, line, where)
@@ -86,7 +125,8 @@ def read_jsonl(stream: BinaryIO, origin: str, limits: IngestLimits) -> Iterator[
         if raw is None:
             yield InputProblem(
                 origin,
-                f"line longer than {limits.max_line_bytes:,} bytes (max_article_chars): skipped",
+                f"line longer than {limits.max_line_bytes:,} bytes (6 x max_article_chars + 1 MiB): "
+                f"skipped; {limit_hint('max_article_chars')}",
                 number,
             )
             continue
@@ -118,28 +158,28 @@ def _line_article(raw: bytes, number: int, origin: str, limits: IngestLimits) ->
     except UnicodeDecodeError:  # a line in a legacy encoding: decode it, note it in metadata
         line, encoding = decode_bytes(raw, origin, line=number)
     try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(origin, f"malformed JSON ({exc.msg} at column {exc.colno})", number) from None
+        obj = DECODER.decode(line)
     except RecursionError:
         raise InputError(origin, "malformed JSON (nested too deeply)", number) from None
+    except ValueError as exc:
+        raise InputError(
+            origin, f"malformed JSON ({_json_problem(exc, line_numbers=False)})", number
+        ) from None
     return record_to_article(obj, origin, limits, line=number, where="", encoding=encoding)
 
 
 def read_json(data: bytes, origin: str, limits: IngestLimits) -> Iterator[Article | InputProblem]:
     """A JSON document: an array of records (read item by item) or a single record."""
     text, encoding = decode_bytes(data, origin)
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     pos = _skip_ws(text, 0)
     if not text.startswith("[", pos):
         try:
             obj, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                origin, f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from None
         except RecursionError:
             raise InputError(origin, "malformed JSON (nested too deeply)") from None
+        except ValueError as exc:
+            raise InputError(origin, f"malformed JSON ({_json_problem(exc, line_numbers=True)})") from None
         rest = _skip_ws(text, end)
         if rest != len(text):
             if text.startswith("{", rest):  # JSON Lines saved as .json: read it as such
@@ -160,15 +200,15 @@ def read_json(data: bytes, origin: str, limits: IngestLimits) -> Iterator[Articl
         index += 1
         try:
             obj, pos = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
+        except RecursionError:
+            raise InputError(origin, f"item {index}: malformed JSON (nested too deeply)", index) from None
+        except ValueError as exc:
             raise InputError(
                 origin,
-                f"item {index}: malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+                f"item {index}: malformed JSON ({_json_problem(exc, line_numbers=True)}); "
                 "the rest of the array cannot be read",
                 index,
             ) from None
-        except RecursionError:
-            raise InputError(origin, f"item {index}: malformed JSON (nested too deeply)", index) from None
         try:
             yield record_to_article(
                 obj, origin, limits, line=index, where=f"item {index}: ", encoding=encoding

@@ -55,7 +55,7 @@ def sniff(head: bytes, content_type: str | None = None) -> Format:
             return "jsonl"  # one line (or one too long to see whole): JSON Lines reads both
         try:
             json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to tell
             return "json"  # an object spread over lines
         return "jsonl"
     if body.startswith(b"["):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from realpolitik.errors import InputError
+from realpolitik.ingest.limits import limit_hint
 
 GZIP_MAGIC = b"\x1f\x8b"
 _BUFFER = 1024 * 1024
@@ -46,7 +47,7 @@ class GzipGuard(io.RawIOBase):
             raise InputError(
                 self._origin,
                 f"gzip data decompresses to more than max_decompressed_bytes={self._limit:,} bytes: "
-                "refused (possible gzip bomb)",
+                f"refused (possible gzip bomb); {limit_hint('max_decompressed_bytes')}",
             )
         return n
 
