@@ -173,3 +173,15 @@ def test_store_queries_from_the_cli(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "criticized China" in shown.stdout
     assert run("show", "nope", "--db", db).exit_code == 1
+
+
+def test_limit_options_reach_ingest(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text(STORY)
+    refused = run("extract", str(path), "--max-article-chars", "10")
+    assert refused.exit_code == 1
+    assert "--max-article-chars" in refused.stderr  # the message names the option to change
+    # a URL on this machine is refused without --allow-private, before any connection is made
+    local = run("extract", "http://127.0.0.1:9/feed.xml", "--quiet")
+    assert local.exit_code == 1
+    assert "allow-private" in local.stderr

@@ -105,13 +105,60 @@ def _summary(report, quiet: bool) -> None:
     )
 
 
-def _limits(max_article_chars: int | None):
+def _limits(
+    max_article_chars: int | None = None,
+    max_file_bytes: int | None = None,
+    max_download_bytes: int | None = None,
+    fetch_timeout: float | None = None,
+    max_feed_entries: int | None = None,
+    max_decompressed_bytes: int | None = None,
+    allow_private: bool = False,
+    no_fetch_pages: bool = False,
+):
+    """IngestLimits from the command line: each option overrides its default when given."""
     from realpolitik.ingest import IngestLimits
 
     limits = IngestLimits()
-    if max_article_chars is not None:
-        limits.max_article_chars = max_article_chars
+    given = {
+        "max_article_chars": max_article_chars,
+        "max_file_bytes": max_file_bytes,
+        "max_download_bytes": max_download_bytes,
+        "fetch_timeout": fetch_timeout,
+        "max_feed_entries": max_feed_entries,
+        "max_decompressed_bytes": max_decompressed_bytes,
+    }
+    for name, value in given.items():
+        if value is not None:
+            setattr(limits, name, value)
+    limits.allow_private = allow_private
+    limits.fetch_pages = not no_fetch_pages
     return limits
+
+
+# Input limits, shared by ingest and extract; their names are those the limit messages give.
+MaxArticleChars = Annotated[int | None, typer.Option(min=1, help="Refuse articles longer than N characters.")]
+MaxFileBytes = Annotated[int | None, typer.Option(min=1, help="Skip inputs larger than N bytes.")]
+MaxDownloadBytes = Annotated[
+    int | None, typer.Option(min=1, help="Refuse downloads larger than N bytes (after decompression).")
+]
+FetchTimeout = Annotated[
+    float | None, typer.Option(min=0.1, help="Give up a download after this many seconds.")
+]
+MaxFeedEntries = Annotated[int | None, typer.Option(min=1, help="Read at most N entries of a feed.")]
+MaxDecompressedBytes = Annotated[
+    int | None, typer.Option(min=1, help="Refuse gzip data that inflates to more than N bytes.")
+]
+AllowPrivate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-private",
+        help="Fetch from loopback, private and link-local addresses (refused by default: a feed or "
+        "redirect must not reach this machine or its network).",
+    ),
+]
+NoFetchPages = Annotated[
+    bool, typer.Option("--no-fetch-pages", help="Use feed entry summaries; do not fetch each entry's page.")
+]
 
 
 @app.command()
@@ -119,9 +166,14 @@ def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, directories, feed URLs, or - for stdin.")],
     db: DbOption = None,
     quiet: QuietOption = False,
-    max_article_chars: Annotated[
-        int | None, typer.Option(help="Refuse articles longer than this many characters.")
-    ] = None,
+    max_article_chars: MaxArticleChars = None,
+    max_file_bytes: MaxFileBytes = None,
+    max_download_bytes: MaxDownloadBytes = None,
+    fetch_timeout: FetchTimeout = None,
+    max_feed_entries: MaxFeedEntries = None,
+    max_decompressed_bytes: MaxDecompressedBytes = None,
+    allow_private: AllowPrivate = False,
+    no_fetch_pages: NoFetchPages = False,
     processes: ProcessesOption = 1,
     all_sentences: AllSentencesOption = False,
     engine: EngineOption = "local",
@@ -140,7 +192,16 @@ def ingest(
                 store,
                 processes=processes,
                 all_sentences=all_sentences,
-                limits=_limits(max_article_chars),
+                limits=_limits(
+                    max_article_chars,
+                    max_file_bytes,
+                    max_download_bytes,
+                    fetch_timeout,
+                    max_feed_entries,
+                    max_decompressed_bytes,
+                    allow_private,
+                    no_fetch_pages,
+                ),
                 report=report,
                 on_progress=advance,
                 stdin=sys.stdin,
@@ -157,7 +218,14 @@ def extract(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or table.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")] = None,
     quiet: QuietOption = False,
-    max_article_chars: Annotated[int | None, typer.Option(help="Refuse longer articles.")] = None,
+    max_article_chars: MaxArticleChars = None,
+    max_file_bytes: MaxFileBytes = None,
+    max_download_bytes: MaxDownloadBytes = None,
+    fetch_timeout: FetchTimeout = None,
+    max_feed_entries: MaxFeedEntries = None,
+    max_decompressed_bytes: MaxDecompressedBytes = None,
+    allow_private: AllowPrivate = False,
+    no_fetch_pages: NoFetchPages = False,
     processes: ProcessesOption = 1,
     all_sentences: AllSentencesOption = False,
     engine: EngineOption = "local",
@@ -178,7 +246,16 @@ def extract(
                 paths,
                 processes=processes,
                 all_sentences=all_sentences,
-                limits=_limits(max_article_chars),
+                limits=_limits(
+                    max_article_chars,
+                    max_file_bytes,
+                    max_download_bytes,
+                    fetch_timeout,
+                    max_feed_entries,
+                    max_decompressed_bytes,
+                    allow_private,
+                    no_fetch_pages,
+                ),
                 report=report,
                 on_progress=advance,
                 stdin=sys.stdin,
