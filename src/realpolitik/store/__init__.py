@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from realpolitik.errors import StoreError
-from realpolitik.store.duckdb_store import DuckDBBackend
+from realpolitik.store.duckdb_store import MEMORY, DuckDBBackend
 from realpolitik.store.schema import Backend, migrate
 from realpolitik.store.store import Store
 
@@ -51,6 +52,8 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
     elif _URL.match(location):
         raise StoreError(f"{location}: unsupported store URL; use a DuckDB file path or a postgresql:// URL")
     else:
+        if not read_only and location != MEMORY and not os.path.exists(location):
+            _create_duckdb_atomically(location)
         backend = DuckDBBackend.open(location, read_only=read_only)
     try:
         version = migrate(backend)
@@ -58,6 +61,33 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
         backend.close()
         raise
     return Store(backend, version)
+
+
+def _create_duckdb_atomically(location: str) -> None:
+    """Create a new DuckDB store under a temporary name, migrate it, then rename it into place.
+
+    A process killed while DuckDB creates a file leaves a few unreadable bytes; had that been the
+    store's own name, every later command would fail on it (found by the SIGKILL trials)."""
+    path = Path(location)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"{location}: cannot create its directory: {e}") from e
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    backend = DuckDBBackend.open(str(tmp))
+    try:
+        migrate(backend)
+    finally:
+        backend.close()
+    try:
+        os.link(tmp, path)  # fails if another process created the store meanwhile: keep theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
 
 
 def _postgres_backend() -> type[PostgresBackend]:
