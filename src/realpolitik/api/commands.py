@@ -79,7 +79,12 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1024, help="Refuse request bodies over this many bytes (413).")
         ] = 2 * 1024 * 1024,
         allow_private_urls: Annotated[
-            bool, typer.Option(help="Let POST /api/ingest fetch from private and loopback addresses.")
+            bool,
+            typer.Option(
+                "--allow-private",
+                "--allow-private-urls",
+                help="Let POST /api/ingest fetch from private and loopback addresses.",
+            ),
         ] = False,
     ) -> None:
         """Serve the REST API (/api, docs at /docs) and the dashboard (/) over a store.
