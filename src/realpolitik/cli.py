@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from realpolitik import __version__
+from realpolitik.cliutil import fail as _fail
+from realpolitik.cliutil import parse_date as _parse_date
 from realpolitik.errors import RealpolitikError
 from realpolitik.output import FORMATS, EventWriter
 from realpolitik.scale.commands import EngineOption, check_engine, extract_with, ingest_with
@@ -47,20 +48,6 @@ AllSentencesOption = Annotated[
     bool,
     typer.Option("--all-sentences", help="Parse every sentence, not only those that can hold an event."),
 ]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _parse_date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
 
 
 @contextmanager

@@ -16,6 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from realpolitik.cliutil import check_choice as _check
+from realpolitik.cliutil import fail as _fail
+from realpolitik.cliutil import parse_date
 from realpolitik.errors import RealpolitikError
 
 if TYPE_CHECKING:
@@ -27,18 +30,6 @@ FORMATS = ("table", "json")
 KINDS = ("state", "igo", "ngo", "armed_group", "person")
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
-    return typer.Exit(code)
-
-
-def _check(value: str, allowed: tuple[str, ...], name: str) -> str:
-    v = value.lower()
-    if v not in allowed:
-        raise typer.BadParameter(f"choose one of {', '.join(allowed)}", param_hint=name)
-    return v
 
 
 def _out() -> Console:
@@ -172,12 +163,7 @@ def resolve(
 ) -> None:
     """Find the actors in a text and show each mention: span, code, country, sector, how it was found."""
     fmt = _check(fmt, FORMATS, "--format")
-    day: date | None = None
-    if on is not None:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise typer.BadParameter(f"{on!r} is not a date (YYYY-MM-DD)", param_hint="--date") from None
+    day = parse_date(on, "--date")
     if not text.strip():
         raise typer.BadParameter("the text is empty", param_hint="TEXT")
     try:

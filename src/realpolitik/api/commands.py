@@ -13,14 +13,9 @@ from typing import Annotated
 
 import typer
 
+from realpolitik.cliutil import fail as _fail
+
 TOKEN_ENV = "REALPOLITIK_TOKEN"
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    return typer.Exit(code)
 
 
 def _port_free(host: str, port: int) -> str | None:

@@ -20,6 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from realpolitik.cliutil import check_choice as _check
+from realpolitik.cliutil import fail as _fail
+from realpolitik.cliutil import parse_date as _date
 from realpolitik.errors import RealpolitikError
 
 err = Console(stderr=True, highlight=False)
@@ -45,27 +48,6 @@ PolesOption = Annotated[
         "--poles", help="Two rival poles, comma-separated ISO3 each: --poles USA CHN,RUS (the default)."
     ),
 ]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, markup=True)
-    return typer.Exit(code)
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
-
-
-def _check(value: str, allowed: tuple[str, ...], name: str) -> str:
-    v = value.lower()
-    if v not in allowed:
-        raise typer.BadParameter(f"choose one of {', '.join(allowed)}", param_hint=name)
-    return v
 
 
 def _usage(fn: Callable[[], Any], name: str) -> Any:
