@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -785,24 +785,9 @@ class Store:
         self, *, article_id: str | None = None, event_id: str | None = None, limit: int | None = 500
     ) -> list[dict[str, Any]]:
         """Comments, oldest first: on an event, or every comment on an article and its events."""
-        where: list[str] = []
-        params: list[Any] = []
-        if article_id is not None:
-            where.append("article_id = ?")
-            params.append(article_id)
-        if event_id is not None:
-            where.append("event_id = ?")
-            params.append(event_id)
-        sql = (
-            f"SELECT {', '.join(_COMMENT_COLS)} FROM comments"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY created_at, id"
+        return self._annotations(
+            "comments", _COMMENT_COLS, {"article_id": article_id, "event_id": event_id}, limit, 0
         )
-        sql += _paging(params, limit, 0)
-        rows = self._dicts(sql, params, _COMMENT_COLS)
-        for r in rows:
-            r["created_at"] = _iso(r["created_at"])
-        return rows
 
     def add_correction(
         self,
@@ -870,21 +855,30 @@ class Store:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         """Corrections, oldest first (so the last one of an event is its verdict)."""
-        where: list[str] = []
-        params: list[Any] = []
-        if event_id is not None:
-            where.append("event_id = ?")
-            params.append(event_id)
-        if article_id is not None:
-            where.append("article_id = ?")
-            params.append(article_id)
+        return self._annotations(
+            "corrections", _CORRECTION_COLS, {"event_id": event_id, "article_id": article_id}, limit, offset
+        )
+
+    def _annotations(
+        self,
+        table: str,
+        cols: Sequence[str],
+        equal_to: Mapping[str, str | None],
+        limit: int | None,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        """Rows of an analysts' table (comments, corrections), oldest first, filtered on the
+        columns of ``equal_to`` whose value is not None. Table and column names are this
+        module's constants, never user input; values are bound parameters."""
+        where = [f"{col} = ?" for col, value in equal_to.items() if value is not None]
+        params: list[Any] = [value for value in equal_to.values() if value is not None]
         sql = (
-            f"SELECT {', '.join(_CORRECTION_COLS)} FROM corrections"
+            f"SELECT {', '.join(cols)} FROM {table}"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY created_at, id"
         )
         sql += _paging(params, limit, offset)
-        rows = self._dicts(sql, params, _CORRECTION_COLS)
+        rows = self._dicts(sql, params, cols)
         for r in rows:
             r["created_at"] = _iso(r["created_at"])
         return rows
