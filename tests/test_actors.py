@@ -130,8 +130,11 @@ def test_georgia_us_state_vetoed(resolver: ActorResolver) -> None:
 
 
 def test_blocked_phrases(resolver: ActorResolver) -> None:
-    ms = explicit(run(resolver, "The Washington Post reported from New Mexico and Latin America."))
+    ms = explicit(run(resolver, "The Washington Post reported from New Mexico and Central America."))
     assert ms == []
+    # "Latin America" is a region now (CAMEO LAM), and still no "America" -> USA inside it.
+    ms = explicit(run(resolver, "The Washington Post reported from New Mexico and Latin America."))
+    assert ms == [("Latin America", "LAM")]
 
 
 def test_pro_prefix_and_based_suffix(resolver: ActorResolver) -> None:
@@ -188,8 +191,11 @@ def test_sectors(resolver: ActorResolver, text: str, expected: list) -> None:
     assert explicit(run(resolver, text)) == expected
 
 
-def test_local_security_forces_without_country_is_no_actor(resolver: ActorResolver) -> None:
-    assert explicit(run(resolver, "Local security forces were trained.")) == []
+def test_local_security_forces_without_country_is_a_sector_actor(resolver: ActorResolver) -> None:
+    ms = [m for m in run(resolver, "Local security forces were trained.") if m.via != "anaphora"]
+    assert [(m.text, m.actor.code, m.actor.country, m.actor.kind, m.via) for m in ms] == [
+        ("security forces", "MIL", None, "sector", "sector")
+    ]
 
 
 def test_coordinated_demonyms_share_the_head_noun(resolver: ActorResolver) -> None:

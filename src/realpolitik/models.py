@@ -77,7 +77,9 @@ class Actor:
     ``code`` is the full CAMEO code (``"CHN"``, ``"CHNGOV"``, ``"RUSMIL"``, ``"IGOUNO"``,
     ``"NGOIMGISI"``...). ``country`` is the ISO 3166-1 alpha-3 code of a state actor and
     ``None`` for international or transnational actors. ``kind`` is one of
-    ``state``, ``igo``, ``ngo``, ``armed_group``, ``person``.
+    ``state``, ``igo``, ``ngo``, ``armed_group``, ``person``, ``region`` (CAMEO region codes such
+    as ``EUR``, ``WST``), ``ethnic`` (ethnic and religious groups: ``KUR``, ``SHI``) and
+    ``sector`` (an unnamed actor known only by its sector, "the rebels" ``REB``, country ``None``).
     """
 
     code: str
@@ -95,7 +97,8 @@ class Mention:
     index of the sentence in :attr:`ParsedText.sentences`. ``token_start``/``token_end`` are
     token offsets in the sentence's paragraph ``Doc`` (``ParsedText.sentences[i].span.doc``),
     so the event coder can walk the dependency tree. ``via`` says how it was found
-    (``gazetteer``, ``ner``, ``leader``, ``capital``, ``demonym``, ``anaphora``, ...).
+    (``gazetteer``, ``ner``, ``leader``, ``capital``, ``demonym``, ``anaphora``, ``sector``,
+    ``region``, ``ethnic``, ...).
     """
 
     text: str

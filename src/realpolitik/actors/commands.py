@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 err = Console(stderr=True, highlight=False)
 
 FORMATS = ("table", "json")
-KINDS = ("state", "igo", "ngo", "armed_group", "person")
+KINDS = ("state", "igo", "ngo", "armed_group", "person", "region", "ethnic", "sector")
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table or json.")]
 
@@ -43,7 +43,8 @@ def _iso(d: date | None) -> str | None:
 
 
 def kb_entries(kb: KnowledgeBase) -> list[dict[str, Any]]:
-    """Every knowledge-base entry as a flat record: states, organisations, then persons.
+    """Every knowledge-base entry as a flat record: states, organisations, persons, then regions,
+    ethnic/religious groups and the country-less sector actors ("police" -> COP).
 
     ``forms`` holds the names the resolver looks for (for matching a query, and shown in JSON);
     ``terms`` the periods: an organisation's code over time (the Taliban), a person's offices.
@@ -96,6 +97,39 @@ def kb_entries(kb: KnowledgeBase) -> list[dict[str, Any]]:
                     {"code": o.code, "role": o.role, "start": _iso(o.start), "end": _iso(o.end)}
                     for o in sorted(person.offices, key=lambda o: o.start)
                 ],
+            }
+        )
+    groups: dict[str, list[str]] = {}
+    for form, g in [*kb.regions.items(), *kb.ethnic.items()]:
+        groups.setdefault(g.code, []).append(form)
+    for code, forms in groups.items():
+        actor = kb.group_actor(code)
+        entries.append(
+            {
+                "code": code,
+                "name": actor.name,
+                "country": None,
+                "sector": None,
+                "kind": actor.kind,
+                "forms": forms,
+                "terms": [],
+            }
+        )
+    sectors: dict[str, list[str]] = {}
+    for phrase, rule in kb.unnamed.items():
+        if rule.sector is not None and rule.role != "modifier":
+            sectors.setdefault(rule.sector, []).append(phrase)
+    for sector, forms in sectors.items():
+        actor = kb.unnamed_actor(sector)
+        entries.append(
+            {
+                "code": sector,
+                "name": actor.name,
+                "country": None,
+                "sector": sector,
+                "kind": "sector",
+                "forms": forms,
+                "terms": [],
             }
         )
     return entries

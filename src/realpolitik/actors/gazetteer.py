@@ -15,7 +15,10 @@ from realpolitik.actors.kb import KnowledgeBase
 
 # Entry kinds, in the order of preference when one key has entries of several kinds.
 BLOCK, PERSON_FULL, ORG, STATE, PERSON_ALIAS = "block", "person", "org", "state", "alias"
-_PRIORITY = {BLOCK: 0, PERSON_FULL: 1, ORG: 2, STATE: 3, PERSON_ALIAS: 4}
+# Regions ("Europe", "the West") and ethnic/religious groups ("Kurds"): after states, so a form that
+# is also a state's stays the state.
+REGION, ETHNIC = "region", "ethnic"
+_PRIORITY = {BLOCK: 0, PERSON_FULL: 1, ORG: 2, STATE: 3, REGION: 4, ETHNIC: 5, PERSON_ALIAS: 6}
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
@@ -29,10 +32,11 @@ def norm(text: str) -> str:
 class Entry:
     """What a surface form stands for.
 
-    ``target`` is an ISO3 code (state), a full CAMEO code (seat), an organisation key, a person key
-    or "" (block). ``via`` is what the Mention reports (gazetteer, demonym, capital, seat, org,
-    leader). ``sector`` is set for seats and capitals (``GOV``, ``MIL``). ``rules`` are the checks of
-    ambiguous.tsv; ``confirm`` marks a person alias that needs NER or a title.
+    ``target`` is an ISO3 code (state), a full CAMEO code (seat), an organisation key, a person key,
+    a region or group code (``EUR``, ``KUR``) or "" (block). ``via`` is what the Mention reports
+    (gazetteer, demonym, capital, seat, org, leader, region, ethnic). ``sector`` is set for seats and
+    capitals (``GOV``, ``MIL``). ``rules`` are the checks of ambiguous.tsv (regions and groups get
+    ``not_person``); ``confirm`` marks a person alias that needs NER or a title.
     """
 
     kind: str
@@ -138,6 +142,11 @@ class Gazetteer:
                 self._add(
                     alias, Entry(kind, person.key, "leader", confidence=conf, confirm=confirm), variants=False
                 )
+        for form, g in kb.regions.items():
+            self._add(form, Entry(REGION, g.code, "region", confidence=0.8, rules=frozenset({"not_person"})))
+        for form, g in kb.ethnic.items():
+            # Several forms are also first names or surnames ("Christian", "Hazara"): checked like "Jordan".
+            self._add(form, Entry(ETHNIC, g.code, "ethnic", confidence=0.8, rules=frozenset({"not_person"})))
         for form in kb.blocklist:
             self._add(form, Entry(BLOCK, "", "block"), variants=False)
 

@@ -176,6 +176,28 @@ class SectorRule:
     role: str
 
 
+@dataclass(frozen=True)
+class UnnamedRule:
+    """A noun that names an actor with no country (unnamed.tsv): "police" -> COP.
+
+    ``sector`` is None for group nouns that name no actor alone ("group", "countries").
+    ``role`` is ``noun``, ``collective`` or ``modifier`` (see unnamed.tsv).
+    """
+
+    sector: str | None
+    role: str
+
+
+@dataclass(frozen=True)
+class GroupForm:
+    """A surface form of a region (regions.tsv) or an ethnic/religious group (ethnic.tsv)."""
+
+    code: str  # CAMEO region code (EUR, WST) or the group's code (KUR, SHI)
+    name: str
+    kind: str  # region | ethnic | religious
+    adjective: bool  # counts only in front of an actor noun
+
+
 class KnowledgeBase:
     """States, organisations, office holders and sector tables, loaded once from ``data/``."""
 
@@ -195,6 +217,11 @@ class KnowledgeBase:
         self.leader_roles: dict[str, str] = {}
         self.us_state_cues: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.us_state_words: tuple[str, ...] = ()
+        self.unnamed: dict[str, UnnamedRule] = {}
+        self.asset_words: frozenset[str] = frozenset()
+        self.regions: dict[str, GroupForm] = {}
+        self.ethnic: dict[str, GroupForm] = {}
+        self._group_names: dict[str, tuple[str, str]] = {}  # code -> (name, kind)
         self._org_by_code: dict[str, OrgTerm] = {}
 
     # ------------------------------------------------------------------ loading
@@ -253,6 +280,17 @@ class KnowledgeBase:
         for _, (form, us, country) in _rows("us_state_cues.tsv", 3):
             self.us_state_cues[form] = (tuple(_split(us)), tuple(_split(country)))
         self.us_state_words = tuple(_lines("us_states.txt"))
+        for lineno, (phrase, sector, role) in _rows("unnamed.tsv", 3):
+            if role not in ("noun", "collective", "modifier"):
+                raise InputError(origin + "/unnamed.tsv", f"unknown role {role!r}", lineno)
+            self.unnamed[phrase.lower()] = UnnamedRule(None if sector == "-" else sector, role)
+        self.asset_words = frozenset(w.lower() for w in _lines("asset_words.txt"))
+        for _, (form, code, name, adjective) in _rows("regions.tsv", 4):
+            self.regions[form] = GroupForm(code, name, "region", adjective == "1")
+            self._group_names.setdefault(code, (name, "region"))
+        for _, (form, code, name, kind, adjective) in _rows("ethnic.tsv", 5):
+            self.ethnic[form] = GroupForm(code, name, kind, adjective == "1")
+            self._group_names.setdefault(code, (name, "ethnic"))
         self.blocklist = list(_lines("blocklist.txt"))
         self.honorifics = frozenset(line.lower() for line in _lines("honorifics.txt"))
 
@@ -274,6 +312,22 @@ class KnowledgeBase:
             sector=sector,
             kind="state",
         )
+
+    def group_actor(self, code: str, sector: str | None = None) -> Actor:
+        """A region or ethnic/religious group, optionally with a sector: ``EUR``, ``KURREB``.
+
+        Country None: a region or a people is no state (models.Actor: None for transnational actors).
+        """
+        name, kind = self._group_names[code]
+        if sector is None:
+            return Actor(code=code, name=name, country=None, sector=None, kind=kind)
+        label = self.sector_labels.get(sector, sector.lower())
+        return Actor(code=code + sector, name=f"{name} ({label})", country=None, sector=sector, kind=kind)
+
+    def unnamed_actor(self, sector: str, name: str | None = None) -> Actor:
+        """An actor named by its sector alone, country unknown: "police" -> ``COP``."""
+        label = self.sector_labels.get(sector, sector.lower())
+        return Actor(code=sector, name=name or label, country=None, sector=sector, kind="sector")
 
     def org_actor(self, key: str, day: date | None) -> Actor | None:
         """The actor of an organisation at a date (the Taliban are AFGGOV from 2021-08-15)."""
@@ -301,6 +355,12 @@ class KnowledgeBase:
             return Actor(code=code, name=term.name, country=country, sector=sector, kind=term.kind)
         if len(code) == 3 and code in self.countries:
             return self.state_actor(code)
+        if code in self._group_names:
+            return self.group_actor(code)
+        if len(code) == 6 and code[:3] in self._group_names and code[3:] in self.sector_labels:
+            return self.group_actor(code[:3], code[3:])
+        if code in self.sector_labels:
+            return self.unnamed_actor(code)
         if len(code) == 6 and code[:3] in self.countries and code[3:] in self.sector_labels:
             return self.state_actor(code[:3], code[3:])
         return None

@@ -26,6 +26,19 @@ Pipeline per sentence (all tables come from ``data/``):
    not subjects prefer the most recent group; "the two leaders" picks the two most salient people
    of the recent sentences.
 
+5. **Regions and peoples** — "Europe", "the West", "the Middle East" (CAMEO region codes EUR, WST,
+   MEA) and ethnic/religious groups ("the Kurds" KUR, "Shiites" SHI) are actors with country None,
+   found by the gazetteer like states and taking a sector the same way ("European leaders" EURGOV,
+   "Kurdish fighters" KURREB). Adjectives ("Western", "Kurdish") count only before an actor noun.
+6. **Unnamed actors** — a noun that names an actor with no country ("police", "the rebels",
+   "protesters", "gunmen", "a rebel group") gets the bare CAMEO sector code (COP, REB, CVL, UAF)
+   and country None, ``via="sector"``, kind ``sector``; "in <country>" after the noun gives the
+   country ("police in Kenya" KENCOP). A title before a name the knowledge base does not know
+   ("Prime Minister <unknown name>") is a person with the title's sector and no country.
+   Found last, on tokens no other mention or anaphor covers, and never where the noun already has
+   an actor word in front of it or an "of" phrase ("Iraqi and Kurdish officials",
+   "officials of both countries"). They take no part in anaphora resolution.
+
 To find the actors of a clause argument, take the mentions whose tokens lie in the argument's
 subtree: spans are kept minimal when a noun is shared ("Chinese and Russian leaders").
 """
@@ -39,8 +52,19 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from realpolitik.actors.gazetteer import BLOCK, ORG, PERSON_ALIAS, PERSON_FULL, STATE, Entry, Gazetteer, norm
-from realpolitik.actors.kb import KnowledgeBase, Person
+from realpolitik.actors.gazetteer import (
+    BLOCK,
+    ETHNIC,
+    ORG,
+    PERSON_ALIAS,
+    PERSON_FULL,
+    REGION,
+    STATE,
+    Entry,
+    Gazetteer,
+    norm,
+)
+from realpolitik.actors.kb import KnowledgeBase, Person, UnnamedRule
 from realpolitik.models import Actor, Mention
 
 if TYPE_CHECKING:
@@ -59,6 +83,10 @@ _SUFFIX_VETO = frozenset(
 )
 _HYPHENS = ("-", "\u2013", "\u2014", "/")
 _POSSESSIVE = frozenset({"'s", "'"})
+_GROUPS = (REGION, ETHNIC)
+_NOUN_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod"})
+CONF_UNNAMED = 0.7
+CONF_UNNAMED_PERSON = 0.75
 
 CONF_PRONOUN = 0.55
 CONF_GROUP = 0.65
@@ -116,10 +144,13 @@ class _DocState:
 class ActorResolver:
     """Resolve actor mentions in parsed text. Build once, reuse: tables and lookups are precomputed."""
 
-    def __init__(self, kb: KnowledgeBase | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, unnamed: bool = True) -> None:
+        """``unnamed=False`` leaves out the country-less sector mentions ("police", "the rebels")."""
         from realpolitik.nlp import load_nlp
 
         self.kb = kb or KnowledgeBase.load()
+        self.unnamed = unnamed
+        self._unnamed_max = max((len(p.split()) for p in self.kb.unnamed), default=1)
         tokenizer = load_nlp().tokenizer
         self.gazetteer = Gazetteer(self.kb, lambda s: [norm(t.text) for t in tokenizer(s)])
         # Titles and sector nouns that may stand in front of a name ("Foreign Minister", "Sheikh").
@@ -162,6 +193,8 @@ class ActorResolver:
             anaphora = self._anaphora_in(parsed, sent, words, found, state)
             out.extend(f.mention for f in found)
             out.extend(anaphora)
+            if self.unnamed:
+                out.extend(self._unnamed_in(parsed, sent, words, [f.mention for f in found] + anaphora))
         out.sort(key=lambda m: (m.start, m.end))
         return out
 
@@ -190,6 +223,10 @@ class ActorResolver:
                 actor = self.kb.org_actor(m.entry.target, state.date)
                 if actor is not None:
                     found.append(self._found(parsed, sent, m.start, m.end, actor, m, m.end - 1))
+            elif m.entry.kind in _GROUPS:
+                f = self._group(parsed, sent, doc, words, m)
+                if f is not None:
+                    found.append(f)
         found.sort(key=lambda f: (f.mention.start, f.mention.end))
         self._groups(doc, found)
         return found
@@ -269,13 +306,15 @@ class ActorResolver:
         state: _DocState,
     ) -> list[Entry] | None:
         """The entries of the best kind that pass their checks, or None when all are vetoed."""
-        for kind in (BLOCK, PERSON_FULL, ORG, STATE, PERSON_ALIAS):
+        for kind in (BLOCK, PERSON_FULL, ORG, STATE, REGION, ETHNIC, PERSON_ALIAS):
             group = [e for e in entries if e.kind == kind]
             if not group:
                 continue
             if kind == BLOCK:
                 return group
-            if kind in (STATE, ORG) and self._affix_veto(doc, words, i, j, s0, s1):
+            if kind in (STATE, ORG, REGION, ETHNIC) and self._affix_veto(doc, words, i, j, s0, s1):
+                continue
+            if kind in _GROUPS and self._overlapped(words, i, j, s1):
                 continue
             ok = [e for e in group if self._rules_ok(doc, words, i, j, e, state)]
             if kind == PERSON_ALIAS:
@@ -283,6 +322,17 @@ class ActorResolver:
             if ok:
                 return ok
         return None
+
+    def _overlapped(self, words: list[str], i: int, j: int, s1: int) -> bool:
+        """Does a longer form start inside [i, j) and run past it? "the West" in "the West African
+        nation" is part of "West African"; states keep their old behaviour, so only groups ask."""
+        gaz = self.gazetteer
+        for k in range(i + 1, j):
+            for n in range(min(gaz.first.get(words[k], 0), s1 - k), j - k, -1):
+                entries = gaz.lookup(tuple(words[k : k + n]))
+                if entries and any(e.kind != BLOCK for e in entries):
+                    return True
+        return False
 
     def _affix_veto(self, doc: Doc, words: list[str], i: int, j: int, s0: int, s1: int) -> bool:
         if i - 2 >= s0 and words[i - 1] in _HYPHENS and doc[i - 2].lower_ in _PREFIX_VETO:
@@ -343,11 +393,13 @@ class ActorResolver:
         tok = doc[k]
         if not tok.is_alpha or not tok.text[:1].isupper() or tok.pos_ != "PROPN":
             return False
+        if tok.ent_type_ in ("DATE", "TIME"):  # "Kurds Saturday", "Jordan Tuesday"
+            return False
         low = words[k].lower()
         if (low,) in self._titles:
             return False
         entries = self.gazetteer.lookup((words[k],))
-        if entries and any(e.kind in (STATE, ORG) for e in entries):
+        if entries and any(e.kind in (STATE, ORG, REGION, ETHNIC) for e in entries):
             return False
         return True
 
@@ -579,6 +631,224 @@ class ActorResolver:
         f = self._found(parsed, sent, start, end, actor, m, anchor, via=via, confidence=conf)
         f.plural = plural
         return f
+
+    # ------------------------------------------------------------------ regions and peoples
+    def _group(
+        self, parsed: ParsedText, sent: Sentence, doc: Doc, words: list[str], m: _Match
+    ) -> _Found | None:
+        """A region or an ethnic/religious group, with the sector of the actor noun it modifies.
+
+        An adjective ("Western", "Kurdish") names an actor only in front of an actor noun: "Kurdish
+        fighters" KURREB, "African countries" AFR; "the Kurdish region" names none.
+        """
+        form = (self.kb.regions if m.entry.kind == REGION else self.kb.ethnic).get(m.entry.form)
+        if form is None or m.char_span is not None:
+            return None
+        start, end = m.start, m.end
+        anchor = doc[start:end].root.i
+        head, how, coordinated = self._head(doc, anchor)
+        if head is not None and how == "mod" and not form.adjective and doc[anchor].tag_ in ("NNS", "NNPS"):
+            # A plural people noun modifies nothing: "the Kurds and Shiite militias" is two actors,
+            # whatever the parser attached "Kurds" to.
+            head = None
+        sector: str | None = None
+        name: str | None = None
+        actor_noun = False
+        if head is not None:
+            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            noun_end = head.i + 1
+            if rule is not None:
+                sector, actor_noun = rule.sector, True
+                if name_span is not None:
+                    name, noun_end = doc[name_span[0] : name_span[1]].text, name_span[1]
+            else:
+                unnamed = self._unnamed_rule(words, head.i, doc[anchor].i + 1 if how == "mod" else head.i)
+                if unnamed is not None and unnamed[0].role != "modifier":
+                    sector, actor_noun = unnamed[0].sector, True
+            if actor_noun and not coordinated:
+                if how == "of":
+                    start = phrase_start
+                else:
+                    end = noun_end
+        if not actor_noun and form.adjective and (head is not None or doc[anchor].pos_ not in _NOUNS):
+            return None
+        if not actor_noun and head is not None and how == "mod" and doc[anchor].dep_ != "poss":
+            # "Europe trip", "Asia Cup": a noun form in front of a noun that is no actor.
+            return None
+        actor = self.kb.group_actor(m.entry.target, sector)
+        if name is not None:
+            actor = Actor(code=actor.code, name=name, country=None, sector=sector, kind=actor.kind)
+        f = self._found(parsed, sent, start, end, actor, m, anchor)
+        f.plural = doc[anchor].tag_ in ("NNS", "NNPS") or (head is not None and head.tag_ in ("NNS", "NNPS"))
+        return f
+
+    # ------------------------------------------------------------------ unnamed actors
+    def _unnamed_rule(self, words: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
+        """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``."""
+        table = self.kb.unnamed
+        for n in range(min(self._unnamed_max, i - lo + 1), 0, -1):
+            rule = table.get(" ".join(w.lower() for w in words[i - n + 1 : i + 1]))
+            if rule is not None:
+                return rule, i - n + 1
+        return None
+
+    def _unnamed_in(
+        self, parsed: ParsedText, sent: Sentence, words: list[str], known: list[Mention]
+    ) -> list[Mention]:
+        """Actors named by a sector noun alone ("police", "the rebels") or a title and an unknown name."""
+        doc = sent.span.doc
+        s0, s1 = sent.span.start, sent.span.end
+        covered: set[int] = set()
+        place: dict[int, str] = {}  # token -> country of a state mention on it ("in Kenya")
+        for mention in known:
+            covered.update(range(mention.token_start, mention.token_end))
+            if mention.via != "anaphora" and mention.actor.kind == "state" and mention.actor.country:
+                for t in range(mention.token_start, mention.token_end):
+                    place[t] = mention.actor.country
+        out: list[Mention] = []
+        for ent in sent.span.ents:
+            if ent.label_ == "PERSON" and not covered.intersection(range(ent.start, ent.end)):
+                found = self._titled_unknown(parsed, sent, words, ent.start, ent.end, covered)
+                if found is not None:
+                    out.append(found)
+                    covered.update(range(found.token_start, found.token_end))
+        for i in range(s0, s1):
+            tok = doc[i]
+            if i in covered or tok.pos_ not in _NOUNS:
+                continue
+            if tok.dep_ in _NOUN_MODIFIER_DEPS and tok.head.i > i and tok.head.pos_ in _NOUNS:
+                continue  # a modifier ("police station", "rebel group"): its head decides
+            hit = self._unnamed_rule(words, i, s0)
+            if hit is None or hit[0].role == "modifier":
+                continue
+            rule, start = hit
+            if covered.intersection(range(start, i + 1)):
+                continue
+            sector = rule.sector
+            veto = False
+            # Modifiers in front: an actor modifier gives its sector ("rebel group", "opposition
+            # leaders"); an unknown noun in front of a group noun names something else ("market
+            # forces", "aid workers"); an actor word there means the noun is that actor's.
+            k = start - 1
+            while k >= s0 and doc[k].dep_ in _NOUN_MODIFIER_DEPS and start <= doc[k].head.i <= i:
+                if k in covered:
+                    veto = True
+                    break
+                mod = self._unnamed_rule(words, k, k)
+                if mod is not None and mod[0].sector is not None:
+                    # Only group nouns take the modifier's sector: "rebel group" REB, "regime troops"
+                    # and "government forces" stay MIL, a "coalition government" stays GOV.
+                    if rule.role == "collective" and (mod[0].sector != "GOV" or sector is None):
+                        sector = mod[0].sector
+                    start = k
+                elif doc[k].pos_ in _NOUNS and rule.role == "collective":
+                    veto = True
+                    break
+                k -= 1
+            if veto or sector is None:
+                continue
+            if any(self._owned(c, covered) for c in tok.children):
+                continue
+            if sector in ("MIL", "COP") and self._assets(tok):
+                continue
+            # "police in Kenya", "protesters in Nairobi", "soldiers from Chad": the place names the
+            # actor's country, as a demonym would ("Kenyan police").
+            country = self._located(tok, place)
+            actor = (
+                self.kb.state_actor(country, sector) if country is not None else self.kb.unnamed_actor(sector)
+            )
+            cs, ce = parsed.char_span(sent, start, i + 1)
+            out.append(
+                Mention(
+                    text=parsed.text[cs:ce],
+                    start=cs,
+                    end=ce,
+                    sentence_index=sent.index,
+                    token_start=start,
+                    token_end=i + 1,
+                    actor=actor,
+                    via="sector",
+                    confidence=CONF_UNNAMED,
+                )
+            )
+            covered.update(range(start, i + 1))
+        return out
+
+    @staticmethod
+    def _located(tok: Token, place: dict[int, str]) -> str | None:
+        """The country of an "in"/"from" phrase on the noun whose object is a state mention."""
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("in", "from"):
+                for g in c.children:
+                    if g.dep_ == "pobj" and g.i in place:
+                        return place[g.i]
+        return None
+
+    def _assets(self, tok: Token) -> bool:
+        """Is this military noun what its subject sends or withdraws ("Britain is deploying 300
+        troops", "the withdrawal of troops")? Then it is the subject's own, not another actor."""
+        t = tok
+        while t.dep_ == "conj" and t.head.i != t.i:
+            t = t.head
+        if t.dep_ == "dobj":
+            return t.head.lemma_.lower() in self.kb.asset_words
+        if t.dep_ == "pobj" and t.head.lower_ == "of":
+            return t.head.head.lemma_.lower() in self.kb.asset_words
+        return False
+
+    @staticmethod
+    def _owned(child: Token, covered: set[int]) -> bool:
+        """Does this dependent of a sector noun name its owner ("their fighters", "officials of
+        both countries", "Iraqi and Kurdish officials", "the country's forces")? An owner that is no
+        known actor still owns it: coding the noun alone would lose who it belongs to."""
+        if child.dep_ == "poss":
+            return True
+        if child.dep_ in _MODIFIER_DEPS:
+            return child.i in covered or any(c.i in covered for c in child.conjuncts)
+        if child.dep_ == "prep" and child.lower_ == "of":
+            return any(g.i in covered for g in child.children if g.dep_ == "pobj")
+        return False
+
+    def _titled_unknown(
+        self, parsed: ParsedText, sent: Sentence, words: list[str], a: int, b: int, covered: set[int]
+    ) -> Mention | None:
+        """A person the knowledge base does not know, after an office title: "Prime Minister <name>"
+        -> GOV, country unknown, kind person, named after the person."""
+        s0 = sent.span.start
+        # The title may sit inside the PERSON entity ("President Omar al-Bashir") or just before it.
+        inner = a
+        for n in range(min(self._title_max, b - a - 1), 0, -1):
+            if tuple(w.lower() for w in words[a : a + n]) in self._titles:
+                inner = a + n
+                break
+        if inner > a:
+            t_start, title, name_start = a, words[a:inner], inner
+        else:
+            t_start, key = self._titles_before(words, a, s0)
+            title, name_start = list(key), a
+        if not title or covered.intersection(range(t_start, b)):
+            return None
+        if t_start > s0 and words[t_start - 1].lower() in ("former", "ex", "late", "ex-"):
+            return None  # out of office: the title says what they were, not what they act as
+        rule = self.kb.sector_rule(" ".join(w.lower() for w in title))
+        if rule is None or not rule.person:
+            return None
+        cs, ce = parsed.char_span(sent, t_start, b)
+        ns, ne = parsed.char_span(sent, name_start, b)
+        # A person, as "Portuguese President <unknown>" is: kind person, named, the title's sector.
+        sector = rule.sector
+        person = Actor(code=sector, name=parsed.text[ns:ne], country=None, sector=sector, kind="person")
+        return Mention(
+            text=parsed.text[cs:ce],
+            start=cs,
+            end=ce,
+            sentence_index=sent.index,
+            token_start=t_start,
+            token_end=b,
+            actor=person,
+            via="sector",
+            confidence=CONF_UNNAMED_PERSON,
+        )
 
     def _head(self, doc: Doc, anchor: int) -> tuple[Token | None, str, bool]:
         """The noun a country word modifies: (head, "mod"|"of", coordinated)."""
