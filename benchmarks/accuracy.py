@@ -15,6 +15,9 @@ Figures (targets in brackets):
   TimeSET dates      accuracy of benchmarks/score_dates.py on gold/timeset_wikinews.jsonl
   per-root summary   the manual gold's root confusion (realpolitik.evaluation.confusion) and the
                      codebook's per-root right/total with the most frequent wrong root.
+  codebook misses    the codebook sentences without any event, by cause, from the coder's own
+                     account (EventCoder.explain on the whole sentence): no actor mention, actors but
+                     no coded word, a coded word without a source actor, or dropped by the rules.
 
 The gold files are coded as `realpolitik eval GOLD.jsonl` codes them: Pipeline().extract([path]);
 the codebook file (no id/text fields) is coded with Pipeline().analyse, one Article a sentence.
@@ -78,9 +81,46 @@ def codebook(pipeline: Any, path: Path) -> dict[str, Any]:
                 "roots": sorted({e.cameo.root for e in events}),
                 # Some "examples" only point to another code ("CAMEO 0342"): no sentence to code.
                 "placeholder": bool(PLACEHOLDER.match(text.strip())),
+                "miss": None if events else text,  # the cause is filled in below, outside the timing
             }
         )
-    return {"rows": rows, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    for row in rows:
+        if row["miss"] is not None:
+            row["miss"] = miss_cause(pipeline, row["miss"])
+    return {"rows": rows, "seconds": seconds}
+
+
+MISS_CAUSES = {
+    "actor": "no actor mention in the sentence",
+    "trigger": "actors, but no lexicon word with a code",
+    "source": "a coded word, but no actor as its source (unresolved subject, agentless passive, bad parse)",
+    "other": "a coded word with a source, dropped by the coder's rules (no target for an event noun, "
+    "source = target, ...)",
+}
+
+
+def miss_cause(pipeline: Any, text: str) -> str:
+    """Why a sentence gave no event, from the coder's own account (EventCoder.explain). The whole
+    text is parsed and resolved here: the pipeline's sentence selection skips sentences without a
+    coded word, which would otherwise all look like sentences without actors."""
+    from realpolitik.nlp import parse
+
+    parsed = parse(text, nlp=pipeline.nlp)
+    mentions = pipeline.resolver.resolve(parsed, None)
+    if not mentions:
+        return "actor"
+    infos = []
+    for sent in parsed.sentences:
+        ms = [m for m in mentions if m.sentence_index == sent.index]
+        if ms:
+            infos += pipeline.coder.explain(sent, ms)
+    coded = [i for i in infos if i.code is not None and i.live]
+    if not coded:
+        return "trigger"
+    if not any(i.sources for i in coded):
+        return "source"
+    return "other"
 
 
 def timeset(shared: Path) -> str:
@@ -232,6 +272,15 @@ def main(argv: list[str] | None = None) -> int:
         "## Per-root results, codebook examples",
         "",
         *codebook_md(rows),
+        "",
+        "Codebook sentences without any event, by cause (placeholders left out):",
+        "",
+        "| cause | sentences |",
+        "|---|---:|",
+        *[
+            f"| {text} | {sum(r['miss'] == key and not r['placeholder'] for r in rows)} |"
+            for key, text in MISS_CAUSES.items()
+        ],
         "",
         "## Run",
         "",

@@ -335,3 +335,215 @@ def test_no_mentions_no_events(nlp) -> None:
 
 def test_default_coder_is_cached() -> None:
     assert default_coder() is default_coder()
+
+
+# ----------------------------------------------------------------------------- events without a target
+
+
+def test_unresolved_target_gives_an_event_without_target(nlp) -> None:
+    """ "the rebels" is no mention here: the appeal stands, with no target and a lower confidence."""
+    untargeted = _code(nlp, "Japan urged the rebels to lay down their arms.", [("Japan", "JPN")])
+    assert [(e.source.country, e.target, e.cameo.root) for e in untargeted] == [("JPN", None, "02")]
+    targeted = _one(
+        _code(nlp, "Japan urged China to lay down its arms.", [("Japan", "JPN"), ("China", "CHN")]),
+        "JPN",
+        "CHN",
+    )
+    assert targeted.cameo.code == untargeted[0].cameo.code
+    assert untargeted[0].confidence < targeted.confidence
+
+
+def test_own_country_as_target_leaves_the_event_untargeted(nlp) -> None:
+    text = "Serbian President Kostunica promised to democratize Serbia."
+    events = _code(nlp, text, [("Serbian President Kostunica", "SRBGOV"), ("Serbia", "SRB")])
+    assert [(e.source.code, e.target, e.cameo.root) for e in events] == [("SRBGOV", None, "03")]
+
+
+def test_standalone_event_noun_still_needs_a_target(nlp) -> None:
+    assert _code(nlp, "Despite U.S. sanctions, trade grew.", [("U.S.", "USA")]) == []
+
+
+def test_untargeted_violence_ranks_above_untargeted_cooperation(nlp) -> None:
+    """Roots that CAMEO codes without a target (17-20...) keep the higher untargeted confidence."""
+    arrest = _code(nlp, "The Egyptian police arrested 12 people.", [("Egyptian police", "EGYCOP")])
+    fund = _code(nlp, "The Egyptian police funded 12 people.", [("Egyptian police", "EGYCOP")])
+    assert arrest[0].cameo.root == "17" and fund[0].cameo.root == "07"
+    assert arrest[0].target is None and fund[0].target is None
+    assert arrest[0].confidence > fund[0].confidence
+
+
+# ------------------------------------------------------------------ consider frame, wider lexicon
+
+
+def test_considering_an_option_is_014_not_the_option(nlp) -> None:
+    spec = [("Japan", "JPN"), ("Iran", "IRN")]
+    for text in (
+        "Japan is considering sanctions against Iran.",
+        "Japan is considering imposing sanctions on Iran.",
+    ):
+        events = _code(nlp, text, spec)
+        assert [(e.source.country, e.target.country if e.target else None, e.cameo.code) for e in events] == [
+            ("JPN", "IRN", "014")
+        ], text
+
+
+@pytest.mark.parametrize(
+    ("text", "spec", "code"),
+    [
+        ("Egypt outlawed the opposition party.", [("Egypt", "EGY")], "1722"),
+        ("Russia funded the rebels in Syria.", [("Russia", "RUS")], "071"),
+        ("The Egyptian president resigned on Friday.", [("Egyptian president", "EGYGOV")], "0831"),
+        ("Kenyan police dispersed the protesters.", [("Kenyan police", "KENCOP")], "175"),
+        ("Turkey declared a state of emergency.", [("Turkey", "TUR")], "1724"),
+        ("Pakistan imposed martial law.", [("Pakistan", "PAK")], "1724"),
+        ("The rebels blew up a bridge in Chad.", [("Chad", "TCD"), ("The rebels", "REB")], "1712"),
+        ("Germany revoked the ban on the party.", [("Germany", "DEU")], "081"),
+    ],
+)
+def test_wider_lexicon_rows(nlp, text: str, spec: list[tuple[str, str]], code: str) -> None:
+    events = _code(nlp, text, spec)
+    assert [e.cameo.code for e in events] == [code], [(e.cameo.code, e.trigger) for e in events]
+
+
+def test_a_march_by_troops_is_no_demonstration(nlp) -> None:
+    civil = _code(
+        nlp, "Students marched against the government.", [("Students", "EDU"), ("government", "GOV")]
+    )
+    assert [e.cameo.code for e in civil] == ["141"]
+    troops = _code(nlp, "Russian troops marched on Kyiv.", [("Russian troops", "RUSMIL"), ("Kyiv", "UKR")])
+    assert all(e.cameo.root != "14" for e in troops)
+
+
+# ----------------------------------------------------------------------------- grammar added for issue #4
+
+
+def test_wanting_another_actor_to_act_is_an_appeal(nlp) -> None:
+    spec = [("Russia", "RUS"), ("China", "CHN")]
+    assert _triples(_code(nlp, "Russia wants China to sign a treaty.", spec)) == {("RUS", "CHN", "02")}
+    own = _code(nlp, "Russia wants to sign a treaty with China.", spec)
+    assert _triples(own) == {("RUS", "CHN", "03")} and own[0].modality == "intended"
+    assert _code(nlp, "Russia wants peace with China.", spec) == []  # a wish alone is no event
+    aside = _code(
+        nlp,
+        "The United States wants the Iraqi president to step aside.",
+        [("United States", "USA"), ("Iraqi president", "IRQGOV")],
+    )
+    assert _triples(aside) == {("USA", "IRQ", "02")} and aside[0].modality == "actual"
+
+
+def test_responsible_for_and_guilty_of_lend_their_subject(nlp) -> None:
+    spec = [("Sudan's government", "SDNGOV"), ("Darfur", "SDN")]
+    events = _code(nlp, "Sudan's government is responsible for mass killings in Darfur.", spec)
+    assert [(e.source.code, e.cameo.root) for e in events] == [("SDNGOV", "20")]
+    events = _code(
+        nlp, "The Nepalese army is guilty of violating the ceasefire.", [("Nepalese army", "NPLMIL")]
+    )
+    assert [(e.source.code, e.cameo.code) for e in events] == [("NPLMIL", "196")]
+
+
+def test_to_infinitive_parsed_as_adverbial_is_still_the_complement(nlp) -> None:
+    events = _code(nlp, "Ethnic Albanians have sworn to fight until they win.", [("Albanians", "ALB")])
+    assert [e.cameo.root for e in events] == ["13"]  # a vow to fight is a threat
+
+
+def test_purpose_clause_event_ranks_below_the_main_event(nlp) -> None:
+    text = "Egyptian police opened fire to disperse the protesters."
+    events = _code(nlp, text, [("Egyptian police", "EGYCOP"), ("protesters", "CVL")])
+    assert {e.cameo.root for e in events} == {"19", "17"}
+    assert max(events, key=lambda e: e.confidence).cameo.root == "19"
+
+
+def test_preparing_coercion_is_a_threat_preparing_attack_a_posture(nlp) -> None:
+    coerce = _code(nlp, "Iraq is prepared to impose martial law.", [("Iraq", "IRQ")])
+    assert [e.cameo.root for e in coerce] == ["13"]
+    spec = [("Russia", "RUS"), ("Ukraine", "UKR")]
+    attack = _code(nlp, "Russia is preparing to attack Ukraine.", spec)
+    assert _triples(attack) == {("RUS", "UKR", "15")}
+
+
+def test_counted_object_after_up_to(nlp) -> None:
+    text = "Afghan rebels have kidnapped up to 16 Soviet advisers."
+    events = _code(nlp, text, [("Afghan rebels", "AFGREB"), ("Soviet", "RUS")])
+    assert _triples(events) == {("AFG", "RUS", "18")}
+
+
+def test_seeking_aid_is_an_appeal_not_an_offer(nlp) -> None:
+    events = _code(nlp, "Sudan sought aid from Japan.", [("Sudan", "SDN"), ("Japan", "JPN")])
+    assert [(e.source.country, e.target.country, e.cameo.code) for e in events] == [("SDN", "JPN", "023")]
+
+
+def test_object_of_a_verb_pattern_is_not_an_event_of_its_own(nlp) -> None:
+    """ "rejected X's demand to sever ties with Y": one rejection; neither the demand nor the severing."""
+    text = "South Korea rejected North Korea's demand to sever its alliance with Washington."
+    spec = [("South Korea", "KOR"), ("North Korea", "PRK"), ("Washington", "USAGOV")]
+    assert _triples(_code(nlp, text, spec)) == {("KOR", "PRK", "12")}
+    lifted = _code(nlp, "The EU lifted its sanctions on Iran.", [("EU", "IGOEUREEC"), ("Iran", "IRN")])
+    assert [e.cameo.code for e in lifted] == ["085"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spec", "expected"),
+    [
+        (
+            "Japan demanded the release of the Chinese sailors.",
+            [("Japan", "JPN"), ("Chinese", "CHN")],
+            "1053",
+        ),
+        ("Trump launched a scathing attack on China.", [("Trump", "USAGOV"), ("China", "CHN")], "111"),
+        ("Russia expressed outrage at the strike.", [("Russia", "RUS")], "111"),
+        (
+            "Israel announced the release of 100 Palestinian prisoners.",
+            [("Israel", "ISR"), ("Palestinian", "PSE")],
+            "0841",
+        ),
+    ],
+)
+def test_event_nouns_after_petrarch_patterns(
+    nlp, text: str, spec: list[tuple[str, str]], expected: str
+) -> None:
+    events = _code(nlp, text, spec)
+    assert [e.cameo.code for e in events][:1] == [expected], [(e.cameo.code, e.trigger) for e in events]
+
+
+def test_explain_reports_why_a_sentence_has_no_event(nlp) -> None:
+    text = "The rebels appealed to Sudan for help."
+    parsed = parse(text, nlp=nlp)
+    infos = default_coder().explain(parsed.sentences[0], _mentions(parsed, [("Sudan", "SDN")]))
+    appeal = [i for i in infos if i.trigger == "appealed"]
+    assert appeal and appeal[0].code is not None and appeal[0].live
+    assert appeal[0].sources == 0 and appeal[0].targets == 1  # "the rebels" is no mention: no source
+    assert (
+        default_coder().code(parsed, _mentions(parsed, [("Sudan", "SDN")]), Article(id="t", text=text)) == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "spec", "expected"),
+    [
+        ("Hamas claimed the attack on Israel.", [("Hamas", "PSEREB"), ("Israel", "ISR")], "015"),
+        ("The court acquitted the opposition leader.", [("court", "ZWEJUD")], "081"),
+        ("Washington slapped sanctions on Iran.", [("Washington", "USAGOV"), ("Iran", "IRN")], "163"),
+        ("Serbian forces besieged the town.", [("Serbian forces", "SRBMIL")], "191"),
+        ("Iran rejected talks with the United States.", [("Iran", "IRN"), ("United States", "USA")], "125"),
+        ("The two sides exchanged prisoners.", [("two sides", "IGO")], "0841"),
+    ],
+)
+def test_rows_from_petrarch_blocks(nlp, text: str, spec: list[tuple[str, str]], expected: str) -> None:
+    events = _code(nlp, text, spec)
+    assert expected in [e.cameo.code for e in events], [(e.cameo.code, e.trigger) for e in events]
+
+
+def test_state_of_siege_is_an_emergency_a_siege_is_a_blockade(nlp) -> None:
+    spec = [("military government", "HTIGOV"), ("Haiti", "HTI")]
+    events = _code(nlp, "The military government declared a state of siege in Haiti.", spec)
+    assert [e.cameo.code for e in events] == ["1724"]
+    laid = _code(
+        nlp, "Serbian forces laid siege to Sarajevo.", [("Serbian forces", "SRBMIL"), ("Sarajevo", "BIH")]
+    )
+    assert all(e.cameo.code != "1724" for e in laid)
+
+
+def test_needs_to_in_a_statement_is_a_demand(nlp) -> None:
+    text = "Russia told Sudan that Sudan needs to return the helicopter."
+    events = _code(nlp, text, [("Russia", "RUS"), ("Sudan", "SDN")])
+    assert ("RUS", "SDN", "10") in _triples(events)

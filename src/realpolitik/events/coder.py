@@ -68,7 +68,12 @@ CONF_RECIP = 0.85
 CONF_INHERITED = 0.9  # source inherited from a conjoined/controlling verb
 CONF_LOGOPHORIC = 0.7  # "X said he ...": pronoun taken to be the sayer
 CONF_HYPOTHETICAL = 0.7
-CONF_LOCATION = 0.7  # target taken from where a violent event happened
+CONF_LOCATION = 0.8  # target taken from where a violent event happened (no lower than no target)
+# An event told in an adverbial or relative clause ("staged demonstrations to demand reforms", "police
+# opened fire to disperse protesters", "refugees who fled the war") is background to the sentence's
+# main event, which CAMEO codes: it ranks below an event of the main clause.
+CONF_SUBORDINATE = 0.9
+SUBORDINATE_DEPS = frozenset({"advcl", "relcl", "acl"})
 MILITARY_SECTORS = ("MIL",)
 COPULAS = frozenset({"be", "remain", "become", "stay"})
 # Verbs whose to-infinitive is done by their subject even when they have an object ("promised X to V").
@@ -77,10 +82,16 @@ SUBJECT_CONTROL = frozenset({"promise", "offer", "pledge", "vow", "threaten"})
 # "protesters rioted"); cooperation, requests, rejections, threats and sanctions need a counterpart.
 UNTARGETED_ROOTS = frozenset({"01", "14", "15", "17", "18", "19", "20"})
 CONF_UNTARGETED = 0.8
+# Any other event whose target is not among the mentions (an unnamed or unresolved counterpart: "called
+# on the world community to help", "agreed to set up a research centre", or the source's own country:
+# "promised to democratize Serbia") is kept with no target, as GDELT keeps CAMEO events with an empty
+# Actor2, at a confidence below any targeted event of the sentence.
+CONF_TARGET_MISSING = 0.55
 EMBEDDING_FRAMES = frozenset(
-    {"intent", "threat", "refuse", "report", "transparent", "appeal", "demand", "prepare"}
+    {"intent", "threat", "refuse", "report", "transparent", "appeal", "demand", "prepare", "consider"}
 )
-POSTURE_CODE = "150"  # "prepared to attack": demonstrate military power
+POSTURE_CODE = "150"
+MILITARY_ROOTS = frozenset({"15", "18", "19", "20"})  # "prepared to attack": demonstrate military power
 # Roots that are verbal acts already: an intent to criticise is not "intent to cooperate".
 VERBAL_ROOTS = frozenset({"01", "02", "03", "09", "10", "11", "12", "13"})
 CLAUSE_TARGET_PREPS = ("to", "with", "from", "against", "on", "for", "of", "into")
@@ -148,6 +159,18 @@ class Frame:
     @property
     def tokens(self) -> list[Token]:
         return [self.trigger, *self.extra_tokens]
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """One lexicon word that fired in a sentence (see :meth:`EventCoder.explain`)."""
+
+    trigger: str
+    code: str | None  # None: a word that only frames or lends (speech, light, intent without an event)
+    kind: str  # verb, noun, adj
+    live: bool  # False: folded into another word's event, or a noun that needs a verb
+    sources: int
+    targets: int
 
 
 def _country_key(m: Mention) -> str:
@@ -264,6 +287,26 @@ class EventCoder:
             out.extend(self._events(ctx, fr, article, timexes))
         return out
 
+    def explain(self, sentence: Sentence, mentions: list[Mention]) -> list[FrameInfo]:
+        """What the coder made of a sentence before turning frames into events: one entry per
+        lexicon word that fired, with its code and whether it found a source and a target. For
+        diagnosing sentences without events (benchmarks/accuracy.py tallies why)."""
+        ctx = _Sentence(sentence, mentions)
+        frames = self._frames(ctx)
+        ctx.frames = frames
+        self._compose(ctx, frames)
+        return [
+            FrameInfo(
+                trigger=fr.trigger.text,
+                code=fr.code,
+                kind=fr.kind,
+                live=not fr.consumed and fr.standalone,
+                sources=len(fr.sources),
+                targets=len(fr.targets) + len(fr.participants),
+            )
+            for fr in frames.values()
+        ]
+
     # ------------------------------------------------------------------ frames
     def _match(self, tok: Token) -> tuple[Pattern | None, str]:
         """The lexicon row a token matches, and its kind (verb, noun, adj)."""
@@ -298,6 +341,12 @@ class EventCoder:
             for c in h.children
             if c.dep_ in ("compound", "amod", "nmod")
         }
+        if (
+            tok.dep_ == "pobj"
+            and tok.head.lower_ == "of"
+            and tok.head.head.lemma_.lower() in quantity_nouns()
+        ):
+            mods.add(tok.head.head.lemma_.lower())  # "a state of siege": the measure noun qualifies it
         for p in rows:
             if p.particle and p.particle not in parts:
                 continue
@@ -335,6 +384,18 @@ class EventCoder:
         ctx.blocked = blocked
         for fr in list(frames.values()):
             self._fill(ctx, fr, frames)
+        for fr in list(frames.values()):
+            pat = fr.pattern
+            if fr.kind != "verb" or pat is None or pat.objects is None or pat.code is None:
+                continue
+            # "rejected X's demand", "lifted its sanctions": an object the row names is part of the
+            # verb's pattern, not an event of its own
+            for d in direct_objects(fr.trigger):
+                for obj in conjuncts(d):
+                    inner = frames.get(obj.i)
+                    if inner is not None and inner.kind == "noun" and obj.lemma_.lower() in pat.objects:
+                        inner.consumed = True  # and what it embeds ("demand to sever ties") did not happen
+                        self._suppress(frames, obj, keep=fr)
         return frames
 
     def _is_absorber(self, ctx: _Sentence, verb: Token, frames: dict[int, Frame]) -> bool:
@@ -354,6 +415,17 @@ class EventCoder:
         if fr.kind in ("verb", "adj"):
             src_heads, inherited = self._subject_heads(tok, frames)
             fr.sources, how = self._actors_of_heads(ctx, src_heads, "source")
+            if (
+                not fr.sources
+                and tok.dep_ == "acl"
+                and tok.tag_ == "VBG"
+                and tok.head.dep_ in ("dobj", "attr")
+            ):
+                # "X issued a declaration demanding ...": a text that demands speaks for whoever
+                # issued it, when it names no actor itself
+                gov_heads, _ = self._subject_heads(tok.head.head, frames)
+                fr.sources, how = self._actors_of_heads(ctx, gov_heads, "source")
+                inherited = True
             if how == "logophoric":
                 fr.confidence *= CONF_LOGOPHORIC
             elif inherited:
@@ -425,7 +497,8 @@ class EventCoder:
             ):
                 fr.participants, fr.sources = fr.sources, []
         military = any(_is_military(m) for m in fr.sources) or self._military_head(tok, fr)
-        fr.code = pat.code_for(military)
+        # a wish ("wants X to V") has no event of its own: its row's code is the appeal it may make
+        fr.code = None if pat.wish else pat.code_for(military)
         if fr.code is not None:
             fr.base_quad = cameo_code(fr.code).quad_class
         if pat.particle:
@@ -511,15 +584,32 @@ class EventCoder:
             return [], False
         if rel == "relcl":
             return [head], True
+        if rel in ("acomp", "oprd") and head.lemma_ in COPULAS:
+            # a participle parsed as a predicate ("Iraq is prepared to ..."): the copula's subject
+            heads, _ = self._subject_heads(head, frames)
+            return heads, False
         if rel == "pcomp":  # "accused X of violating": the accused does it
             gov = head.head
             objs = [c for c in gov.children if c.dep_ in OBJ]
             if objs:
                 return objs, True
-            if gov.pos_ in ("VERB", "AUX"):
+            if gov.pos_ in ("VERB", "AUX") or (gov.pos_ == "ADJ" and gov.dep_ in ("acomp", "oprd")):
+                # "accused X of V-ing"; "X is guilty of violating the ceasefire"
                 heads, _ = self._subject_heads(gov, frames)
                 return heads, True
+            if gov.pos_ == "NOUN" and gov.dep_ in ("dobj", "attr") and self._lends_subject(gov.head):
+                # "initiated the process of returning X": whoever runs the process does it
+                heads, _ = self._subject_heads(gov.head, frames)
+                return heads, True
         return [], False
+
+    def _lends_subject(self, verb: Token) -> bool:
+        """A verb without a code of its own that is not a blocking word ("began", "initiated", not
+        "prevented" or "criticized")."""
+        if verb.pos_ not in ("VERB", "AUX"):
+            return False
+        pat, _ = self._match(verb)
+        return pat is None or (pat.code is None and pat.frame != "plain")
 
     def _actors_of_heads(self, ctx: _Sentence, heads: list[Token], role: str) -> tuple[list[Mention], str]:
         out: list[Mention] = []
@@ -633,8 +723,8 @@ class EventCoder:
 
         def lookup(t: Token) -> Frame | None:
             f = frames.get(t.i)
-            if f is None and t.i in absorbed:
-                f = absorbed[t.i]
+            if (f is None or f.code is None) and t.i in absorbed:
+                f = absorbed[t.i]  # "prepared to impose martial law": the light verb's event noun
             if f is not None and (f.consumed or f is fr):
                 return None
             return f
@@ -647,7 +737,9 @@ class EventCoder:
             anchors.append(self._copula(tok))
         for a in anchors:
             for c in a.children:
-                if c.dep_ in clause_deps or (
+                if c.dep_ == "advcl" and fr.kind == "verb" and _adjacent_infinitive(a, c):
+                    out.append((lookup(c), c))  # "have sworn to fight", parsed as a purpose clause
+                elif c.dep_ in clause_deps or (
                     fr.kind == "noun" and c.dep_ in ("acl", "ccomp") and c.tag_ == "VB"
                 ):
                     out.append((lookup(c), c))
@@ -695,14 +787,22 @@ class EventCoder:
                 self._suppress(frames, root, keep=fr)
             elif embedded and embedded[0][1].pos_ in ("VERB", "AUX"):
                 clause = embedded[0][1]
-                if pat.frame in ("intent", "threat", "refuse", "appeal", "demand", "prepare"):
+                if pat.wish and fr.code is None and self._other_agent(fr.trigger, clause):
+                    # "wants the president to step aside": an appeal to the clause's agent
+                    fr.code = pat.code or transform(None, "appeal")
+                    fr.targets = self._clause_subject(ctx, clause) or [
+                        m for c in fr.trigger.children if c.dep_ in OBJ for m in ctx.np_actors(c, "target")
+                    ]
+                    fr.frame_applied = True
+                    self._suppress(frames, clause, keep=fr)
+                elif pat.frame in ("intent", "threat", "refuse", "appeal", "demand", "prepare", "consider"):
                     has_subject = any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children)
                     if not fr.targets and pat.frame in ("appeal", "demand") and has_subject:
                         fr.targets = self._clause_subject(ctx, clause)
                     elif not fr.targets:
                         fr.targets = self._clause_targets(ctx, clause)
                     self._suppress(frames, clause, keep=fr)
-                if pat.frame in ("intent", "prepare") and fr.code is not None:
+                if pat.frame in ("intent", "prepare") and fr.code is not None and not fr.frame_applied:
                     fr.modality = "intended"
                     fr.frame_applied = True
             elif pat.frame in ("intent", "prepare") and fr.code is not None:
@@ -749,6 +849,16 @@ class EventCoder:
             fr.frame_applied = fr.frame_applied or inner.frame_applied
             fr.confidence = min(fr.confidence, inner.confidence)
             return
+        if frame == "intent" and pat.wish and self._other_agent(fr.trigger, root):
+            frame = "appeal"  # "wants Germany to pay compensation": the wish is addressed to Germany
+            fr.targets = []
+        if frame == "consider":
+            # "considering sanctions against X": weighing an option (014) at X; the option is no event
+            fr.targets = inner.targets or inner_owner or fr.targets
+            if not fr.targets and root.pos_ in ("VERB", "AUX"):
+                fr.targets = self._clause_targets(ctx, root)
+            fr.frame_applied = True
+            return
         if frame in ("appeal", "demand"):
             fr.code = transform(inner.code, frame)
             if not fr.targets:
@@ -765,7 +875,9 @@ class EventCoder:
         code: str | None
         if frame == "prepare":  # "prepared to resume shelling": a show of force; else an intent
             frame = "intent"
-            if inner.code is not None and cameo_code(inner.code).quad_class == 4:
+            # only armed force makes a force posture (CAMEO 15); preparing a curfew or arrests
+            # (17, coercion) is an intent that the intent rule turns into a threat
+            if inner.code is not None and inner.code[:2] in MILITARY_ROOTS:
                 fr.code, fr.modality, fr.frame_applied = POSTURE_CODE, "actual", True
                 fr.targets = inner.targets or inner_owner or fr.targets
                 fr.base_quad = 4
@@ -798,6 +910,16 @@ class EventCoder:
         fr.frame_applied = True
         fr.confidence = min(fr.confidence, CONF_FRAME)
 
+    @staticmethod
+    def _other_agent(verb: Token, clause: Token) -> bool:
+        """The embedded clause has an agent other than the verb's subject: a subject of its own
+        ("wants Germany to pay") or the verb's object controls it ("wants them to leave")."""
+        if clause.pos_ not in ("VERB", "AUX"):
+            return False
+        if any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children):
+            return True
+        return clause.dep_ == "xcomp" and any(c.dep_ in OBJ for c in verb.children)
+
     def _compose_speech(self, ctx: _Sentence, fr: Frame, frames: dict[int, Frame]) -> None:
         """ "X said Y must V" is a demand on Y (CAMEO 10), "Y should V" an appeal (02)."""
         absorbed: dict[int, Frame] = {f.absorber.i: f for f in frames.values() if f.absorber is not None}
@@ -811,6 +933,9 @@ class EventCoder:
             if not targets or not fr.sources:
                 continue
             inner = frames.get(c.i) or absorbed.get(c.i)
+            if inner is None:  # "Japan needs to enact reforms": the event is the have/need verb's xcomp
+                xs = [x for x in c.children if x.dep_ == "xcomp"]
+                inner = (frames.get(xs[0].i) or absorbed.get(xs[0].i)) if xs else None
             frame = "demand" if kind == "demand_modal" else "appeal"
             fr.code = transform(inner.code if inner and inner.code else None, frame)
             fr.targets = targets
@@ -884,6 +1009,16 @@ class EventCoder:
         modality, polarity = fr.modality, fr.polarity
         targets = fr.targets
         condition = self._condition_subjects(ctx, fr)
+        if (
+            not fr.frame_applied
+            and modality == "hypothetical"
+            and polarity == "asserted"
+            and condition is not None
+            and code[:2] not in VERBAL_ROOTS
+        ):
+            # "may halt its mediation if the parties ...": a conditional possibility is a threat too
+            new = transform(code, "threat") or "130"
+            code, modality = new, "actual"
         if not fr.frame_applied and modality == "intended":
             if polarity == "negated":  # "will not meet their demands": a refusal
                 new = transform(code, "refuse")
@@ -915,6 +1050,8 @@ class EventCoder:
         cameo = cameo_code(code)
         plover = plover_for(code)
         conf = fr.confidence
+        if _subordinate(fr.absorber or fr.trigger):
+            conf *= CONF_SUBORDINATE
         if modality == "hypothetical":
             conf *= CONF_HYPOTHETICAL
         pairs: list[tuple[Mention, Mention | None, float]] = []
@@ -934,14 +1071,15 @@ class EventCoder:
                 (a, b, CONF_RECIP) for a in sources for b in sources if _country_key(a) != _country_key(b)
             ]
         out: list[Event] = []
-        had_target = bool(pairs)
         pairs = [(s, t, c) for s, t, c in pairs if t is None or not _same_actor(s, t)]
-        if had_target and not pairs:
-            return []  # the only targets were the source itself
         if not pairs:
-            if fr.kind == "noun" or targets or code[:2] not in UNTARGETED_ROOTS:
+            # No counterpart among the mentions (or only the source itself). An event noun standing on
+            # its own ("U.S. sanctions") needs one; a verb, or a noun a verb acts out ("declared a
+            # cease-fire"), is an event without a target.
+            if fr.kind == "noun" and fr.absorber is None:
                 return []
-            pairs = [(s, None, CONF_UNTARGETED) for s in sources]
+            missing = CONF_UNTARGETED if code[:2] in UNTARGETED_ROOTS else CONF_TARGET_MISSING
+            pairs = [(s, None, missing) for s in sources]
         sent = ctx.sentence
         attribution = mod.attribution_of(fr.trigger, self._speech, list(ctx.span))
         timex = timex_for(fr.trigger, timexes)
@@ -983,6 +1121,30 @@ class EventCoder:
         return out
 
 
+def _adjacent_infinitive(verb: Token, clause: Token) -> bool:
+    """ "V to V2" with nothing between: the to-infinitive is the verb's complement even when the
+    parser makes it an adverbial clause."""
+    doc = verb.doc
+    nxt = verb.i + 1
+    return (
+        nxt + 1 == clause.i
+        and doc[nxt].lower_ == "to"
+        and doc[nxt].head.i == clause.i
+        and not any(c.dep_ in SUBJ for c in clause.children)
+    )
+
+
+def _subordinate(tok: Token) -> bool:
+    """The word sits in an adverbial, relative or noun-modifying clause of its sentence."""
+    for _ in range(50):
+        if tok.dep_ in SUBORDINATE_DEPS:
+            return True
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
 def _same_actor(a: Mention, b: Mention) -> bool:
     """Source and target are the same actor: the same country (unless the codes tell two different
     domestic actors apart, e.g. government and opposition) or the same non-state code."""
@@ -999,4 +1161,4 @@ def default_coder() -> EventCoder:
     return EventCoder()
 
 
-__all__ = ["EventCoder", "default_coder"]
+__all__ = ["EventCoder", "FrameInfo", "default_coder"]

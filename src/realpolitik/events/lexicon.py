@@ -26,9 +26,10 @@ FRAMES = frozenset(
         "speech",
         "light",
         "prepare",
+        "consider",
     }
 )
-FLAGS = frozenset({"recip", "light"})
+FLAGS = frozenset({"recip", "light", "wish"})
 POS = frozenset({"V", "N", "A"})
 FRAME_DEFAULT = {"intent": "030", "threat": "130", "refuse": "120", "appeal": "020", "demand": "100"}
 """The code an embedding frame gives when its embedded event has no code of its own."""
@@ -52,6 +53,7 @@ class Pattern:
     recip: bool
     light: bool
     line: int
+    wish: bool = False  # "X wants Y to V": with a subject of its own the embedded clause is an appeal to Y
 
     @property
     def specificity(self) -> int:
@@ -132,6 +134,7 @@ def patterns() -> dict[tuple[str, str], list[Pattern]]:
                 recip="recip" in flags,
                 light="light" in flags,
                 line=lineno,
+                wish="wish" in flags,
             )
         )
     for rows in table.values():

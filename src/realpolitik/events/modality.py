@@ -117,11 +117,17 @@ def clause_modal(verb: Token) -> str | None:
         kind = cue(aux)
         if kind in ("demand_modal", "appeal_modal"):
             return kind
-    # "X has to V", "X needs to V"
+    # "X has to V", "X needs to V": asked about V (the xcomp) or about the have/need verb itself
     if (
         verb.dep_ == "xcomp"
         and verb.head.lemma_ in ("have", "need")
         and any(c.dep_ in SUBJ for c in verb.head.children)
+    ):
+        return "demand_modal"
+    if (
+        verb.lemma_ in ("have", "need")
+        and any(c.dep_ in SUBJ for c in verb.children)
+        and any(c.dep_ == "xcomp" for c in verb.children)
     ):
         return "demand_modal"
     return None

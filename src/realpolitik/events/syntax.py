@@ -84,9 +84,16 @@ def direct_objects(verb: Token) -> list[Token]:
     out = [c for c in verb.children if c.dep_ in OBJ]
     for c in verb.children:
         if c.dep_ == "prt" and c.lower_ == "up":
-            for p in c.children:
+            # "up to" may hang under the particle or beside it; only a counted phrase is an object
+            # ("up to 16 advisers", not "handed it up to the court")
+            for p in [*c.children, *verb.children]:
                 if p.dep_ == "prep" and p.lower_ == "to":
-                    out += [o for o in p.children if o.dep_ == "pobj"]
+                    out += [
+                        o
+                        for o in p.children
+                        if o.dep_ == "pobj"
+                        and (p.head.i == c.i or any(n.dep_ in ("nummod", "quantmod") for n in o.children))
+                    ]
     return out
 
 
