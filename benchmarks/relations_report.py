@@ -553,8 +553,20 @@ def build_report(db: str, out: Path, figdir: Path, corpus: str, note: str) -> No
         "widely reported event produces many.\n",
     ]
     text = "\n".join([*head, *dyad_md, *hist_md, *net_md, *align_md])
-    out.write_text(text.rstrip() + "\n", encoding="utf-8")
+    out.write_text(text.rstrip() + "\n" + _kept_speed_section(out), encoding="utf-8")
     print(f"wrote {out} and figures in {figdir} ({time.perf_counter() - t0:.1f} s)")
+
+
+SPEED_HEADING = "## Speed on one million generated events"
+
+
+def _kept_speed_section(out: Path) -> str:
+    """The speed section that ``relations_speed.py --write`` keeps at the end of the report (it
+    measures generated events, not this store), carried over when the report is regenerated."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if SPEED_HEADING not in old:
+        return ""
+    return "\n" + old[old.index(SPEED_HEADING) :].rstrip() + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

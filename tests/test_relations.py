@@ -42,7 +42,7 @@ from realpolitik.relations.export import (
     write_gdelt,
     write_parquet,
 )
-from realpolitik.relations.frame import match_actor, parse_window
+from realpolitik.relations.frame import match_actor, parse_window, plain
 
 NAMES = {
     "USA": "United States",
@@ -114,7 +114,13 @@ def test_events_frame_flattens_and_types() -> None:
     df = events_frame([ev("CHNGOV", "RUS", 1, 1.9, "2024-01-03"), ev("USA", None, 3, -2.0, None)])
     assert list(df["source_code"]) == ["CHNGOV", "USA"]
     assert list(df["source_country"]) == ["CHN", "USA"]
-    assert df["target_code"].iloc[1] is None
+    # Codes, countries and polarity are categoricals (a source and a target share one dtype);
+    # a missing value reads as NaN there, and as None once the frame is made plain.
+    for col in ("source_code", "target_code", "source_country", "target_country", "polarity"):
+        assert isinstance(df[col].dtype, pd.CategoricalDtype), col
+    assert df["source_code"].dtype == df["target_code"].dtype
+    assert pd.isna(df["target_code"].iloc[1])
+    assert plain(df)["target_code"].iloc[1] is None
     assert str(df["date"].dtype).startswith("datetime64")
     assert pd.isna(df["date"].iloc[1])
     assert df["goldstein"].tolist() == [1.9, -2.0]

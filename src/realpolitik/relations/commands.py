@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from realpolitik.cliutil import check_choice as _check
 from realpolitik.cliutil import fail as _fail
 from realpolitik.cliutil import parse_date as _date
 from realpolitik.errors import RealpolitikError
+
+if TYPE_CHECKING:  # pandas is imported when a command runs, not when the CLI starts
+    import pandas as pd
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -75,6 +78,21 @@ def _frame(store: Any, since: date | None = None, until: date | None = None, **f
 
     rows = store.events(since=since, until=until, include_negated=False, limit=None, **filters)
     return events_frame(rows, origin=str(store.location))
+
+
+def _load(db: str | None, since: date | None = None, until: date | None = None) -> pd.DataFrame:
+    """The events frame of the store ``db`` (opened read-only, closed before computing)."""
+    with _store(db) as store:
+        return _frame(store, since, until)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Realpolitik's own errors raised inside become one printed line and exit 1."""
+    try:
+        yield
+    except RealpolitikError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _emit(df, fmt: str, output: Path | None = None, title: str = "", hide: tuple[str, ...] = ()) -> None:
@@ -161,11 +179,8 @@ def register(app: typer.Typer) -> None:
         f = _usage(lambda: normalise_freq(freq), "--freq")
         a_, b_ = _usage(lambda: normalise_actor(a), "A"), _usage(lambda: normalise_actor(b), "B")
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
+        with _reported():
+            df = _load(db, s, u)
         if events:
             ev = dyad_events(df, a_, b_, directed=directed, since=s, until=u)
             cols = [
@@ -213,9 +228,8 @@ def register(app: typer.Typer) -> None:
         if window is not None:
             _usage(lambda: parse_window(window), "--window")
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             net = build_network(df, since=s, until=u, window=window, level=level, min_events=min_events)
             if fmt in GRAPH_FORMATS:
                 if output is None and fmt == "json":
@@ -226,8 +240,6 @@ def register(app: typer.Typer) -> None:
                     write_graph(net, output, fmt)
                     err.print(f"wrote {len(net.nodes)} nodes, {len(net.edges)} edges to {output}")
                 return
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         _emit(
             net.edges,
             fmt,
@@ -260,16 +272,13 @@ def register(app: typer.Typer) -> None:
         _usage(lambda: parse_window(window), "--window")
         _usage(lambda: parse_window(step), "--step")
         u = _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, None, u)
+        with _reported():
+            df = _load(db, None, u)
             if stability:
                 _, summary = bloc_stability(df, window=window, step=step, until=u, method=method, seed=seed)
                 _emit(summary, fmt, output, title=f"Blocs in {window} windows every {step} ({method})")
                 return
             result = find_blocs(build_network(df, until=u, window=window), method=method, seed=seed)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         if fmt == "table":
             table = Table(title=f"Blocs ({method}, signed modularity {result.modularity:.3f})")
             table.add_column("bloc", justify="right")
@@ -303,13 +312,10 @@ def register(app: typer.Typer) -> None:
         f = _usage(lambda: normalise_freq(freq), "--freq") if freq else None
         p = _poles(poles)
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             align = alignment(df, p, freq=f, weight=weight, min_events=min_events)
             infl = influence(df, p, freq=f)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         if fmt != "table":
             _emit(align, fmt, output)
             return
@@ -355,9 +361,8 @@ def register(app: typer.Typer) -> None:
         if threshold <= 0:
             raise typer.BadParameter("must be positive", param_hint="--z")
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, None, u)
+        with _reported():
+            df = _load(db, None, u)
             alerts = shift_alerts(
                 df,
                 freq=f,
@@ -369,8 +374,6 @@ def register(app: typer.Typer) -> None:
                 since=s,
                 until=u,
             )
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         if alerts.empty and fmt == "table":
             err.print("no shifts")
             return
@@ -394,7 +397,7 @@ def register(app: typer.Typer) -> None:
         from realpolitik.relations.related import load_articles, related_articles
 
         fmt = _check(fmt, TABLE_FORMATS, "--format")
-        try:
+        with _reported():
             with _store(db) as store:
                 if store.article(article_id) is None:
                     raise _fail(f"no article {article_id!r} in the store")
@@ -402,8 +405,6 @@ def register(app: typer.Typer) -> None:
                 ids = [article_id, *df["doc_id"].unique().tolist()]
                 arts = load_articles(store, ids)
             rel = related_articles(article_id, df, arts, k=k)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         if rel.empty and fmt == "table":
             err.print("no related articles")
             return
@@ -430,13 +431,10 @@ def register(app: typer.Typer) -> None:
         f = _usage(lambda: normalise_freq(freq), "--freq")
         a_, b_ = _usage(lambda: normalise_actor(a), "A"), _usage(lambda: normalise_actor(b), "B")
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             series = dyad_series(df, a_, b_, freq=f, since=s, until=u)
             plot_dyad(series, output, title=f"{a_} and {b_} per {f}", freq=f)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         err.print(f"wrote {output}")
 
     @plot_app.command("network")
@@ -455,15 +453,12 @@ def register(app: typer.Typer) -> None:
 
         method = _check(method, METHODS, "--method")
         u = _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, None, u)
+        with _reported():
+            df = _load(db, None, u)
             net = _usage(lambda: build_network(df, until=u, window=window, min_events=min_events), "--window")
             result = find_blocs(net, method=method)
             span = f" {window} to {net.end.date()}" if window and net.end is not None else ""
             plot_network(net, output, blocs=result.assignments, title=f"Network of states{span}")
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         err.print(f"wrote {output}")
 
     @plot_app.command("alignment")
@@ -483,14 +478,11 @@ def register(app: typer.Typer) -> None:
         f = _usage(lambda: normalise_freq(freq), "--freq")
         p = _poles(poles)
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             plot_alignment(
                 alignment(df, p), output, pole_a=p.name_a, pole_b=p.name_b, influence=influence(df, p, freq=f)
             )
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         err.print(f"wrote {output}")
 
     export_app = typer.Typer(
@@ -512,12 +504,9 @@ def register(app: typer.Typer) -> None:
         from realpolitik.relations.export import write_gdelt
 
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             n = _write_stream(output, lambda stream: write_gdelt(df, stream, header=header))
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         err.print(f"{n} events")
 
     @export_app.command("plover")
@@ -531,12 +520,9 @@ def register(app: typer.Typer) -> None:
         from realpolitik.relations.export import write_plover
 
         s, u = _date(since, "--since"), _date(until, "--until")
-        try:
-            with _store(db) as store:
-                df = _frame(store, s, u)
+        with _reported():
+            df = _load(db, s, u)
             n = _write_stream(output, lambda stream: write_plover(df, stream))
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         err.print(f"{n} events")
 
     @export_app.command("parquet")
@@ -553,12 +539,9 @@ def register(app: typer.Typer) -> None:
         from realpolitik.relations.frame import normalise_freq
 
         f = _usage(lambda: normalise_freq(freq), "--freq")
-        try:
-            with _store(db) as store:
-                df = _frame(store)
+        with _reported():
+            df = _load(db)
             paths = write_parquet(all_tables(df, window=window, freq=f), directory)
-        except RealpolitikError as exc:
-            raise _fail(str(exc)) from None
         for p in paths:
             err.print(f"wrote {p}")
 

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from realpolitik.errors import RealpolitikError
-from realpolitik.relations.frame import asserted
+from realpolitik.relations.frame import asserted, plain
 
 GROUP_PREFIXES = ("IGO", "NGO", "IMG", "MNC", "UIS")
 PLOVER_VERSION = "0.8"
@@ -63,7 +63,8 @@ def gdelt_rows(df: pd.DataFrame) -> list[list[str]]:
     """The events as GDELT 2.0 rows (61 strings each, '' where we have nothing)."""
     names = [n for n, _ in gdelt_columns()]
     rows = []
-    for e in asserted(df).to_dict("records"):
+    # plain(): a missing categorical value would read as NaN, and NaN is truthy.
+    for e in plain(asserted(df)).to_dict("records"):
         r = dict.fromkeys(names, "")
         r["GLOBALEVENTID"] = str(int(str(e["event_id"])[:15], 16)) if _is_hex(e["event_id"]) else ""
         d = e["date"]
@@ -140,7 +141,7 @@ def plover_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     dateCoded), plus ``cameo`` and ``url`` for traceability."""
     coded = datetime.now(UTC).date().isoformat()
     out = []
-    for e in asserted(df).to_dict("records"):
+    for e in plain(asserted(df)).to_dict("records"):
         rec: dict[str, Any] = {
             "id": str(e["event_id"]),
             "date": None if _blank(e["date"]) else pd.Timestamp(e["date"]).date().isoformat(),
@@ -177,8 +178,10 @@ def write_plover(df: pd.DataFrame, out: TextIO) -> int:
 
 
 def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """Object columns of mixed content become strings; list columns stay lists."""
-    out = df.copy()
+    """Object columns of mixed content become strings; list columns stay lists. Categorical
+    columns are written as plain strings, so the files' schema does not depend on how the
+    frame holds them."""
+    out = plain(df).copy()
     for col in out.columns:
         if out[col].dtype == object:
             sample = next((v for v in out[col] if v is not None and not _blank(v)), None)

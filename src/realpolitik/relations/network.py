@@ -17,7 +17,14 @@ import networkx as nx
 import pandas as pd
 
 from realpolitik.errors import RealpolitikError
-from realpolitik.relations.frame import asserted_mask, country_pairs, is_conflict, is_cooperation, time_slice
+from realpolitik.relations.frame import (
+    asserted_mask,
+    country_pairs,
+    is_conflict,
+    is_cooperation,
+    plain,
+    time_slice,
+)
 
 EDGE_COLUMNS = [
     "source",
@@ -62,7 +69,8 @@ def _names(d: pd.DataFrame, level: str) -> dict[str, str]:
     used when the actor is the country itself, e.g. 'China' rather than 'Chinese government')."""
     names: dict[str, str] = {}
     for side in ("source", "target"):
-        part = d[[f"{side}_{level}", f"{side}_code", f"{side}_name"]].dropna()
+        # plain(): code and country are categoricals of different dtypes, not comparable as such.
+        part = plain(d[[f"{side}_{level}", f"{side}_code", f"{side}_name"]]).dropna()
         part.columns = ["node", "code", "name"]
         if level == "country":
             exact = part[part["code"] == part["node"]]

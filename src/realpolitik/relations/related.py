@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from realpolitik.errors import RealpolitikError
-from realpolitik.relations.frame import asserted
+from realpolitik.relations.frame import asserted, plain
 
 WEIGHTS = {"dyads": 0.4, "events": 0.2, "text": 0.4}
 RELATED_COLUMNS = [
@@ -89,7 +89,7 @@ def article_signatures(df: pd.DataFrame) -> tuple[dict[str, set[tuple[str, str]]
     dyads: dict[str, set[tuple[str, str]]] = {}
     events: dict[str, set[tuple]] = {}
     cols = ["doc_id", "source_code", "source_country", "target_code", "target_country", "cameo_root"]
-    for doc, sc, scn, tc, tcn, root in d[cols].itertuples(index=False):
+    for doc, sc, scn, tc, tcn, root in plain(d[cols]).itertuples(index=False):
         a, b = _node(sc, scn), _node(tc, tcn)
         if a is None or b is None or a == b:
             continue
