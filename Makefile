@@ -60,7 +60,7 @@ bench-relations: install-dev
 
 # Speed of the relations stage on 1,000,000 generated events (targets: dyad series < 200 ms, 90-day network < 2 s).
 bench-relations-speed: install-dev
-	$(BIN)/python benchmarks/relations_speed.py
+	$(BIN)/python benchmarks/relations_speed.py --plain --write benchmarks/relations.md
 
 # The long fuzz run: 10,000 generated inputs per parser (the short one is part of make test).
 fuzz: install-dev
