@@ -181,7 +181,7 @@ class UnnamedRule:
     """A noun that names an actor with no country (unnamed.tsv): "police" -> COP.
 
     ``sector`` is None for group nouns that name no actor alone ("group", "countries").
-    ``role`` is ``noun``, ``collective`` or ``modifier`` (see unnamed.tsv).
+    ``role`` is ``noun``, ``collective``, ``modifier`` or ``counted`` (see unnamed.tsv).
     """
 
     sector: str | None
@@ -218,6 +218,8 @@ class KnowledgeBase:
         self.us_state_cues: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.us_state_words: tuple[str, ...] = ()
         self.unnamed: dict[str, UnnamedRule] = {}
+        # org_heads.tsv: role (head | name | modifier) -> word -> CAMEO sector
+        self.org_words: dict[str, dict[str, str]] = {"head": {}, "name": {}, "modifier": {}}
         self.asset_words: frozenset[str] = frozenset()
         self.regions: dict[str, GroupForm] = {}
         self.ethnic: dict[str, GroupForm] = {}
@@ -281,10 +283,14 @@ class KnowledgeBase:
             self.us_state_cues[form] = (tuple(_split(us)), tuple(_split(country)))
         self.us_state_words = tuple(_lines("us_states.txt"))
         for lineno, (phrase, sector, role) in _rows("unnamed.tsv", 3):
-            if role not in ("noun", "collective", "modifier"):
+            if role not in ("noun", "collective", "modifier", "counted"):
                 raise InputError(origin + "/unnamed.tsv", f"unknown role {role!r}", lineno)
             self.unnamed[phrase.lower()] = UnnamedRule(None if sector == "-" else sector, role)
         self.asset_words = frozenset(w.lower() for w in _lines("asset_words.txt"))
+        for lineno, (word, sector, role) in _rows("org_heads.tsv", 3):
+            if role not in self.org_words:
+                raise InputError(origin + "/org_heads.tsv", f"unknown role {role!r}", lineno)
+            self.org_words[role][word.lower()] = sector
         for _, (form, code, name, adjective) in _rows("regions.tsv", 4):
             self.regions[form] = GroupForm(code, name, "region", adjective == "1")
             self._group_names.setdefault(code, (name, "region"))

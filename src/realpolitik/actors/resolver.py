@@ -64,7 +64,7 @@ from realpolitik.actors.gazetteer import (
     Gazetteer,
     norm,
 )
-from realpolitik.actors.kb import KnowledgeBase, Person, UnnamedRule
+from realpolitik.actors.kb import KnowledgeBase, Person, SectorRule, UnnamedRule
 from realpolitik.models import Actor, Mention
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ _MODIFIER_DEPS = frozenset({"amod", "compound", "poss", "nmod", "nn"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "agent", "expl"})
 _NOUNS = frozenset({"NOUN", "PROPN"})
 # "pro-Russian separatists", "anti-ISIS coalition", "U.S.-based firm": not the country acting.
-_PREFIX_VETO = frozenset({"pro", "anti", "non", "ex", "post", "pre", "neo", "mid", "trans"})
+_PREFIX_VETO = frozenset({"pro", "anti", "non", "ex", "post", "pre", "neo", "mid", "trans", "inter"})
 _SUFFIX_VETO = frozenset(
     {"based", "born", "made", "built", "speaking", "style", "educated", "trained", "listed"}
 )
@@ -85,8 +85,17 @@ _HYPHENS = ("-", "\u2013", "\u2014", "/")
 _POSSESSIVE = frozenset({"'s", "'"})
 _GROUPS = (REGION, ETHNIC)
 _NOUN_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod"})
+# Participles that place a group ("a militia based in Mali", "troops stationed in Kosovo").
+_LOCATING_VERBS = frozenset({"base", "station", "locate", "headquarter", "deploy"})
 CONF_UNNAMED = 0.7
 CONF_UNNAMED_PERSON = 0.75
+CONF_NAMED_ORG = 0.6  # an organisation known only by its name's head noun
+CONF_TYPO = 0.5  # a country name with one typing error
+_TYPO_MIN = 6  # shorter names are too close to other words for a one-edit match
+# Nouns for people who back an actor without being it: "supporters of X" are civilians, not X.
+_FOLLOWERS = frozenset({"supporters", "followers", "sympathisers", "sympathizers"})
+# Words before a title that put its holder out of office ("former President X": CAMEO ELI).
+_OUT_OF_OFFICE = frozenset({"former", "ex", "ex-", "ousted", "deposed", "toppled"})
 
 CONF_PRONOUN = 0.55
 CONF_GROUP = 0.65
@@ -168,6 +177,12 @@ class ActorResolver:
         self._us_words = re.compile(
             r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in self.kb.us_state_words) + r")(?![\w])"
         )
+        # Country names of one word and >= 6 letters, by first letter, for the misspelling fallback.
+        self._typo_names: dict[str, list[tuple[str, str]]] = {}
+        for c in self.kb.countries.values():
+            for form in {c.name, *c.forms}:
+                if form.isalpha() and len(form) >= _TYPO_MIN and form[0].isupper():
+                    self._typo_names.setdefault(form[0], []).append((form, c.iso3))
         self._name_words: dict[str, frozenset[str]] = {
             p.key: frozenset(
                 w for n in (p.name, *p.aliases) for w in n.lstrip("~").replace(".", ". ").split()
@@ -190,6 +205,9 @@ class ActorResolver:
                 text = parsed.paragraphs[sent.paragraph_index].text
                 words = words_cache[id(doc)] = [norm(t) for t in _texts(doc, text)]
             found = self._sentence(parsed, sent, words, state)
+            if self.unnamed:
+                found = self._named_orgs(parsed, sent, found)
+            found += self._misspelt(parsed, sent, found)
             anaphora = self._anaphora_in(parsed, sent, words, found, state)
             out.extend(f.mention for f in found)
             out.extend(anaphora)
@@ -227,6 +245,20 @@ class ActorResolver:
                 f = self._group(parsed, sent, doc, words, m)
                 if f is not None:
                     found.append(f)
+        # A people named after a state's demonym ("Kurds" in "Iraqi Kurds") is that state's
+        # mention, not a second actor. ("Kurd refugees" in "Turkish Kurd refugees" stays beside
+        # TURREF: the event coder may need the group to tell the refugees from the state.)
+        peoples = [
+            (f.mention.token_start, f.mention.token_end)
+            for f in found
+            if f.mention.actor.kind == "state" and f.mention.actor.sector is None
+        ]
+        found = [
+            f
+            for f in found
+            if f.mention.via not in ("region", "ethnic")
+            or not any(a < f.mention.token_start and f.mention.token_end <= b for a, b in peoples)
+        ]
         found.sort(key=lambda f: (f.mention.start, f.mention.end))
         self._groups(doc, found)
         return found
@@ -618,6 +650,10 @@ class ActorResolver:
                         start = phrase_start
                     else:
                         end = name_span[1] if name_span is not None else head.i + 1
+            elif how == "mod" and not coordinated and self._people_noun(head):
+                # "Iraqi Kurds", "Bosnian Muslims": a state's people, coded as the state (the
+                # country decides the event's side); the group's own mention gives way.
+                end = head.i + 1
         actor = self.kb.state_actor(iso3, sector)
         if rule is not None and (rule.person or person_name) and not plural:
             name = person_name
@@ -631,6 +667,11 @@ class ActorResolver:
         f = self._found(parsed, sent, start, end, actor, m, anchor, via=via, confidence=conf)
         f.plural = plural
         return f
+
+    def _people_noun(self, tok: Token) -> bool:
+        """A plural noun naming an ethnic or religious group ("Kurds", "Muslims")."""
+        form = self.kb.ethnic.get(tok.text)
+        return form is not None and not form.adjective and tok.tag_ in ("NNS", "NNPS")
 
     # ------------------------------------------------------------------ regions and peoples
     def _group(
@@ -682,6 +723,149 @@ class ActorResolver:
         f.plural = doc[anchor].tag_ in ("NNS", "NNPS") or (head is not None and head.tag_ in ("NNS", "NNPS"))
         return f
 
+    # ------------------------------------------------------------------ misspelt country names
+    def _misspelt(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+        """A country name with one typing error ("Afganistan", "Phillipines"): one letter dropped or added,
+        or two swapped, in a capitalised proper noun of >= 6 letters that no other rule
+        took, with the first letter right (typos rarely hit it, and "Prussia"/"Russia",
+        "Olivia"/"Bolivia" differ there) and not tagged as a person. Confidence is low."""
+        doc = sent.span.doc
+        covered = {t for f in found for t in range(f.mention.token_start, f.mention.token_end)}
+        out: list[_Found] = []
+        for tok in sent.span:
+            text = tok.text
+            if (
+                tok.i in covered
+                or tok.pos_ != "PROPN"
+                or len(text) < _TYPO_MIN
+                or not text.isalpha()
+                or not text[0].isupper()
+                or tok.ent_type_ == "PERSON"
+                # a word of a compound ("Franco-German", "Russian-made") is no misspelt name
+                or (tok.i + 1 < len(doc) and doc[tok.i + 1].text in _HYPHENS)
+                or (tok.i > 0 and doc[tok.i - 1].text in _HYPHENS)
+                # a form the gazetteer knows (a demonym a rule vetoed, "Americas") is not misspelt
+                or self.gazetteer.lookup((norm(text),))
+            ):
+                continue
+            # "Americas" is a plural, not a misspelt "America"
+            hits = {
+                iso3
+                for form, iso3 in self._typo_names.get(text[0], ())
+                if _one_edit(text, form) and text.lower() != form.lower() + "s"
+            }
+            if len(hits) != 1:
+                continue
+            actor = self.kb.state_actor(hits.pop())
+            m = _Match(tok.i, tok.i + 1, [])  # no gazetteer entry: via and confidence are given
+            out.append(
+                self._found(parsed, sent, tok.i, tok.i + 1, actor, m, tok.i, via="typo", confidence=CONF_TYPO)
+            )
+        return out
+
+    # ------------------------------------------------------------------ unknown organisations
+    def _named_orgs(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+        """Organisations the knowledge base does not know, coded from their name's head noun
+        (org_heads.tsv): "the Border Monitoring Committee" GOV, "the Ghanaian Miners' Union" GHALAB,
+        "the ruling Progress Party" GOV. A state named inside the name gives the country
+        and the bare state mention gives way to the organisation's."""
+        words = self.kb.org_words
+        heads = words["head"]
+        doc = sent.span.doc
+        spans: list[tuple[int, int, Token]] = []
+        for ent in sent.span.ents:
+            if ent.label_ == "ORG" and ent.root.lower_ in heads and ent.root.text[:1].isupper():
+                spans.append((ent.start, ent.end, ent.root))
+        taken = {t for a, b, _ in spans for t in range(a, b)}
+        for tok in sent.span:
+            # A lower-case head after a proper name: "the Baath party", "the Wafd (Delegation) party".
+            if tok.i in taken or tok.lower_ not in heads or not tok.is_lower or tok.pos_ != "NOUN":
+                continue
+            names = [
+                c
+                for c in tok.children
+                if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < tok.i
+            ]
+            if names and all(self.kb.sector_rule(c.lower_) is None for c in names):
+                spans.append((min(c.left_edge.i for c in names), tok.i + 1, tok))
+        if not spans:
+            return found
+        out = list(found)
+        for a, b, head in spans:
+            while a < b and doc[a].dep_ == "det":
+                a += 1
+            for k in range(head.i + 1, b):
+                if doc[k].text in ("(", ",", "-"):  # "the Progress Party (PP": the name ends
+                    b = k
+                    break
+            inner: list[_Found] = []
+            clash = False
+            for f in out:
+                m = f.mention
+                if m.token_end <= a or m.token_start >= b:
+                    continue
+                if (
+                    a <= m.token_start
+                    and m.token_end <= b
+                    and head.i >= m.token_end
+                    and m.actor.kind == "state"
+                    and m.via in ("demonym", "gazetteer")
+                ):
+                    inner.append(f)  # "Chilean" in "the Chilean Peace Council"
+                else:
+                    clash = True  # a known actor covers the name or its head
+                    break
+            if clash or b - a < 2:
+                continue  # a lone head ("the Commission") names no organisation
+            sector = heads[head.lower_]
+            if inner:
+                # A state's own body: "the Afghan Army" is AFGMIL (sectors.tsv), not a rebel army.
+                rule = self.kb.sector_rule(head.lower_)
+                sector = rule.sector if rule is not None else sector
+            for t in doc[a:b]:
+                if t.lower_ in words["name"]:
+                    sector = words["name"][t.lower_]
+                    break
+            for c in head.children:
+                if c.i < a and c.dep_ in ("amod", "compound") and c.lower_ in words["modifier"]:
+                    sector = words["modifier"][c.lower_]
+            country = inner[0].mention.actor.country if inner else None
+            if country is None:
+                place = {
+                    t: f.mention.actor.country
+                    for f in out
+                    if f.mention.actor.kind == "state" and f.mention.actor.country
+                    for t in range(f.mention.token_start, f.mention.token_end)
+                }
+                country = self._located(head, place)
+            cs, ce = parsed.char_span(sent, a, b)
+            name = parsed.text[cs:ce]
+            if country is not None:
+                actor = self.kb.state_actor(country, sector, name=name)
+            else:
+                actor = Actor(
+                    code=sector,
+                    name=name,
+                    country=None,
+                    sector=sector,
+                    kind="ngo" if sector == "NGO" else "sector",
+                )
+            mention = Mention(
+                text=name,
+                start=cs,
+                end=ce,
+                sentence_index=sent.index,
+                token_start=a,
+                token_end=b,
+                actor=actor,
+                via="org_head",
+                confidence=CONF_NAMED_ORG,
+            )
+            out = [f for f in out if f not in inner]
+            out.append(_Found(mention=mention, anchor=head.i, plural=False))
+        out.sort(key=lambda f: (f.mention.start, f.mention.end))
+        return out
+
     # ------------------------------------------------------------------ unnamed actors
     def _unnamed_rule(self, words: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
         """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``."""
@@ -707,7 +891,17 @@ class ActorResolver:
                     place[t] = mention.actor.country
         out: list[Mention] = []
         for ent in sent.span.ents:
-            if ent.label_ == "PERSON" and not covered.intersection(range(ent.start, ent.end)):
+            if covered.intersection(range(ent.start, ent.end)):
+                continue
+            # The parser sometimes tags a name after a title as an organisation ("Vice-President
+            # Jane Doe"): a person title just before a proper name still makes it a person.
+            if ent.label_ == "PERSON" or (
+                ent.label_ == "ORG"
+                and ent.start > s0
+                and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in ent)
+                and (words[ent.start - 1].lower(),) in self._titles
+                and words[ent.start - 1].lower() not in self.kb.honorifics
+            ):
                 found = self._titled_unknown(parsed, sent, words, ent.start, ent.end, covered)
                 if found is not None:
                     out.append(found)
@@ -723,6 +917,8 @@ class ActorResolver:
                 continue
             rule, start = hit
             if covered.intersection(range(start, i + 1)):
+                continue
+            if rule.role == "counted" and not _counted(tok):
                 continue
             sector = rule.sector
             veto = False
@@ -774,14 +970,33 @@ class ActorResolver:
             covered.update(range(start, i + 1))
         return out
 
-    @staticmethod
-    def _located(tok: Token, place: dict[int, str]) -> str | None:
-        """The country of an "in"/"from" phrase on the noun whose object is a state mention."""
-        for c in tok.children:
-            if c.dep_ == "prep" and c.lower_ in ("in", "from"):
+    def _located(self, tok: Token, place: dict[int, str]) -> str | None:
+        """The country of an "in"/"from"/"at" phrase on the noun whose object is, or is modified by,
+        a state mention: "police in Kenya", "reporters at a Kenyan radio station", "doctors from three
+        French hospitals", "a militia based in Mali". A partitive head passes its phrase on:
+        "members of parliament from Ghana" is Ghana's parliament."""
+        heads = [tok]
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.pos_ in _NOUNS:
+            outer = self.kb.unnamed.get(tok.head.head.lower_)
+            if outer is not None and outer.role == "collective" and outer.sector is None:
+                heads.append(tok.head.head)
+        for h in heads:
+            preps = [c for c in h.children if c.dep_ == "prep"]
+            # "based in", "stationed in": the place hangs on a participle after the noun.
+            for c in h.children:
+                if c.dep_ == "acl" and c.lemma_.lower() in _LOCATING_VERBS:
+                    preps += [g for g in c.children if g.dep_ == "prep"]
+            for c in preps:
+                if c.lower_ not in ("in", "from", "at"):
+                    continue
                 for g in c.children:
-                    if g.dep_ == "pobj" and g.i in place:
+                    if g.dep_ != "pobj":
+                        continue
+                    if g.i in place:
                         return place[g.i]
+                    for m in g.children:
+                        if m.dep_ in _MODIFIER_DEPS and m.i in place:
+                            return place[m.i]
         return None
 
     def _assets(self, tok: Token) -> bool:
@@ -805,7 +1020,7 @@ class ActorResolver:
             return True
         if child.dep_ in _MODIFIER_DEPS:
             return child.i in covered or any(c.i in covered for c in child.conjuncts)
-        if child.dep_ == "prep" and child.lower_ == "of":
+        if child.dep_ == "prep" and child.lower_ == "of" and child.head.lower_ not in _FOLLOWERS:
             return any(g.i in covered for g in child.children if g.dep_ == "pobj")
         return False
 
@@ -828,15 +1043,23 @@ class ActorResolver:
             title, name_start = list(key), a
         if not title or covered.intersection(range(t_start, b)):
             return None
-        if t_start > s0 and words[t_start - 1].lower() in ("former", "ex", "late", "ex-"):
-            return None  # out of office: the title says what they were, not what they act as
-        rule = self.kb.sector_rule(" ".join(w.lower() for w in title))
+        before = words[t_start - 1].lower() if t_start > s0 else ""
+        if before == "late":
+            return None  # dead: the title says what they were, not what they act as
+        # Rejoin hyphens split by the tokenizer: "Vice - President" is the row "vice-president".
+        rule = self.kb.sector_rule(" ".join(w.lower() for w in title).replace(" - ", "-"))
         if rule is None or not rule.person:
             return None
+        if before in _OUT_OF_OFFICE:
+            # "former President <unknown>", "ousted president <unknown>": CAMEO codes former
+            # officials as elites (ELI), not as the office they left.
+            t_start -= 1
+            sector = "ELI"
+        else:
+            # A person, as "Portuguese President <unknown>" is: kind person, named, the title's sector.
+            sector = rule.sector
         cs, ce = parsed.char_span(sent, t_start, b)
         ns, ne = parsed.char_span(sent, name_start, b)
-        # A person, as "Portuguese President <unknown>" is: kind person, named, the title's sector.
-        sector = rule.sector
         person = Actor(code=sector, name=parsed.text[ns:ne], country=None, sector=sector, kind="person")
         return Mention(
             text=parsed.text[cs:ce],
@@ -900,8 +1123,22 @@ class ActorResolver:
             if rule is not None:
                 if name_span is not None and not rule.person:
                     return None, phrase_start, None
-                return rule, phrase_start, name_span
+                return self._modified(rule, words, n), phrase_start, name_span
         return None, phrase_start, None
+
+    def _modified(self, rule: SectorRule, words: list[str], n: int) -> SectorRule:
+        """A group noun ("leaders", "officials", "forces") takes the sector of a sector word in
+        front of it, as unnamed.tsv's collective nouns do: "Brazilian business leaders" BRABUS,
+        "rebel commanders" REB. GOV in front changes nothing ("government forces" stay MIL)."""
+        if n >= len(words):
+            return rule
+        group = self.kb.unnamed.get(" ".join(words[-n:]))
+        if group is None or group.role != "collective":
+            return rule
+        mod = self.kb.sector_rule(words[-n - 1])
+        if mod is None or mod.sector in (None, "GOV", rule.sector):
+            return rule
+        return SectorRule(mod.sector, rule.person, "")
 
     # ------------------------------------------------------------------ helpers
     def _found(
@@ -1242,6 +1479,62 @@ def _is_subject(tok: Token) -> bool:
     while t.dep_ == "conj" and t.head.i != t.i:
         t = t.head
     return t.dep_ in _SUBJECT_DEPS
+
+
+# Nouns of quantity in front of "of": "hundreds of people", "crowds of people".
+_QUANTITY_NOUNS = frozenset(
+    {"dozens", "hundreds", "thousands", "millions", "tens", "scores", "crowds", "crowd", "throngs"}
+)
+
+
+def _counted(tok: Token) -> bool:
+    """Is the noun a counted subject: "500 people marched", "tens of thousands of people
+    blocked streets"? Counted people elsewhere are mostly victims ("killed 23 people"), whom
+    the sentence's event does not make actors of their own."""
+    if any(c.dep_ == "nummod" for c in tok.children):
+        return _active_subject(tok)
+    t = tok
+    while t.dep_ == "pobj" and t.head.lower_ == "of":
+        outer = t.head.head
+        if not (
+            outer.lower_ in _QUANTITY_NOUNS
+            or outer.tag_ == "CD"
+            or any(c.dep_ == "nummod" for c in outer.children)
+        ):
+            return False
+        t = outer
+    return t is not tok and _active_subject(t)
+
+
+def _active_subject(tok: Token) -> bool:
+    """The subject of an active verb ("people were killed" is passive: victims)."""
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    return t.dep_ == "nsubj" and not any(c.dep_ == "auxpass" for c in t.head.children)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are the two words one typing error apart (a letter dropped or added, or two neighbours
+    swapped), case-insensitively, and not equal?"""
+    a, b = a.lower(), b.lower()
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        # A changed letter is left out: it mostly makes another real name ("Marawi"/"Malawi").
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
 
 
 def _np_head(tok: Token) -> Token:
