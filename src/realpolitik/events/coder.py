@@ -69,10 +69,14 @@ CONF_INHERITED = 0.9  # source inherited from a conjoined/controlling verb
 CONF_LOGOPHORIC = 0.7  # "X said he ...": pronoun taken to be the sayer
 CONF_HYPOTHETICAL = 0.7
 CONF_LOCATION = 0.8  # target taken from where a violent event happened (no lower than no target)
+# Source taken from where an unattributed assault happened: the weakest reading of a sentence.
+CONF_LOCATION_SOURCE = 0.6
+LOCATION_SOURCE_ROOTS = frozenset({"18", "19", "20"})
+LOCATION_PREPS = ("in", "at", "near", "outside", "inside")
 # An event told in an adverbial or relative clause ("staged demonstrations to demand reforms", "police
 # opened fire to disperse protesters", "refugees who fled the war") is background to the sentence's
 # main event, which CAMEO codes: it ranks below an event of the main clause.
-CONF_SUBORDINATE = 0.9
+CONF_SUBORDINATE = 0.7
 SUBORDINATE_DEPS = frozenset({"advcl", "relcl", "acl"})
 MILITARY_SECTORS = ("MIL",)
 COPULAS = frozenset({"be", "remain", "become", "stay"})
@@ -91,6 +95,8 @@ EMBEDDING_FRAMES = frozenset(
     {"intent", "threat", "refuse", "report", "transparent", "appeal", "demand", "prepare", "consider"}
 )
 POSTURE_CODE = "150"
+RALLY_SUPPORT = "053"  # urge others to back a third actor
+RALLY_OPPOSITION = "113"  # urge others to act against a third actor
 MILITARY_ROOTS = frozenset({"15", "18", "19", "20"})  # "prepared to attack": demonstrate military power
 # Roots that are verbal acts already: an intent to criticise is not "intent to cooperate".
 VERBAL_ROOTS = frozenset({"01", "02", "03", "09", "10", "11", "12", "13"})
@@ -356,6 +362,10 @@ class EventCoder:
                 continue
             if p.mods is not None and not (mods & p.mods):
                 continue
+            if p.that_clause and not _states_proposition(tok):
+                continue
+            if p.subjects is not None and not (self._subject_words(tok) & p.subjects):
+                continue
             if p.prep_object is not None:
                 prep, objs = p.prep_object
                 pobjs = [o for _, o in preps_of(tok, [prep])]
@@ -365,6 +375,14 @@ class EventCoder:
                     continue
             return p
         return None
+
+    def _subject_words(self, tok: Token) -> set[str]:
+        """Lemmas of the acting phrase's heads and their modifiers ("suicide bombers", "UN peacekeepers")."""
+        heads, _ = self._subject_heads(tok)
+        heads = heads + [o for h in heads for _, o in preps_of(h, ["of"])]  # "a first group of troops"
+        return {h.lemma_.lower() for h in heads} | {
+            c.lemma_.lower() for h in heads for c in h.children if c.dep_ in ("compound", "amod", "nmod")
+        }
 
     def _frames(self, ctx: _Sentence) -> dict[int, Frame]:
         frames: dict[int, Frame] = {}
@@ -431,6 +449,8 @@ class EventCoder:
             elif inherited:
                 fr.confidence *= CONF_INHERITED
             fr.targets = self._verb_targets(ctx, tok, pat)
+            if not fr.targets and pat.frame == "plain":
+                fr.targets = self._raised_object(ctx, tok)
             anchor = tok if fr.kind == "verb" else self._copula(tok)
             fr.modality = mod.modality_of(anchor, self._speech)
             fr.polarity = mod.polarity_of(anchor)
@@ -663,6 +683,31 @@ class EventCoder:
                 return _dedupe(found)
         return []
 
+    def _raised_object(self, ctx: _Sentence, verb: Token) -> list[Mention]:
+        """ "allowed X to return", "forced X to leave": the parser often makes X the subject of the
+        to-infinitive rather than the verb's object; X is still the one the verb acts on."""
+        if verb.pos_ not in ("VERB", "AUX"):
+            return []
+        found: list[Mention] = []
+        for c in verb.children:
+            if c.dep_ == "ccomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children):
+                for s in c.children:
+                    if s.dep_ in SUBJ:
+                        found += ctx.np_actors(s, "target")
+        return _dedupe(found)
+
+    def _threatened_place(self, ctx: _Sentence, fr: Frame, clause: Token) -> list[Mention]:
+        """ "threatened to resume attacks in Israel": the country where a threatened act would happen
+        is what is threatened, as for the place of an act of violence (not the source's own country)."""
+        heads = [clause] + [c for c in clause.children if c.dep_ in OBJ]
+        found: list[Mention] = []
+        for h in heads:
+            for p, o in preps_of(h, ["in", "inside"]):
+                if p.head.i == h.i:
+                    found += ctx.np_actors(o, "target")
+        own = {_country_key(m) for m in fr.sources}
+        return [m for m in _dedupe(found) if _country_key(m) not in own]
+
     def _noun_sources(self, ctx: _Sentence, noun: Token, host: Token) -> list[Mention]:
         """Who a standalone event noun is by: "U.S. sanctions", "Trump's decision", "calls by X"."""
         idx: set[int] = set()
@@ -801,6 +846,8 @@ class EventCoder:
                         fr.targets = self._clause_subject(ctx, clause)
                     elif not fr.targets:
                         fr.targets = self._clause_targets(ctx, clause)
+                    if not fr.targets and pat.frame == "threat":
+                        fr.targets = self._threatened_place(ctx, fr, clause)
                     self._suppress(frames, clause, keep=fr)
                 if pat.frame in ("intent", "prepare") and fr.code is not None and not fr.frame_applied:
                     fr.modality = "intended"
@@ -859,6 +906,8 @@ class EventCoder:
                 fr.targets = self._clause_targets(ctx, root)
             fr.frame_applied = True
             return
+        if frame == "appeal" and self._rally(fr, inner):
+            return
         if frame in ("appeal", "demand"):
             fr.code = transform(inner.code, frame)
             if not fr.targets:
@@ -909,6 +958,31 @@ class EventCoder:
         fr.recip = fr.recip or inner.recip
         fr.frame_applied = True
         fr.confidence = min(fr.confidence, CONF_FRAME)
+
+    @staticmethod
+    def _rally(fr: Frame, inner: Frame) -> bool:
+        """An appeal for others to back or to act against a third actor ("urged the EU to support
+        Kosovo", "called for sanctions against Iran") rallies support on its behalf (CAMEO 053) or
+        opposition against it (113), with that actor as the target; an appeal for something the
+        addressee is to do to the appealer or to itself stays an appeal (02x)."""
+        if inner.code is None or not inner.targets:
+            return False
+        # the addressee, unless the appeal's target was read through the event itself ("called for
+        # sanctions against X": X is the event's target, not the one appealed to)
+        addressees = [m for m in fr.targets if not any(m is t for t in inner.targets)]
+        own = {_country_key(m) for m in fr.sources + addressees}
+        third = [m for m in inner.targets if _country_key(m) not in own]
+        if not third or len(third) < len(inner.targets):
+            return False
+        if inner.code[:2] == "05":
+            fr.code = RALLY_SUPPORT
+        elif cameo_code(inner.code).quad_class in (3, 4) and inner.code[:2] not in VERBAL_ROOTS:
+            fr.code = RALLY_OPPOSITION
+        else:
+            return False
+        fr.targets = third
+        fr.frame_applied = True
+        return True
 
     @staticmethod
     def _other_agent(verb: Token, clause: Token) -> bool:
@@ -966,11 +1040,13 @@ class EventCoder:
                     cur = next((x for x in cur.children if x.dep_ == "xcomp"), None)
         return []
 
-    def _against(self, ctx: _Sentence, fr: Frame, preps: tuple[str, ...]) -> list[Mention]:
+    def _against(
+        self, ctx: _Sentence, fr: Frame, preps: tuple[str, ...], starts: list[Token] | None = None
+    ) -> list[Mention]:
         """Actors named in an "against" (or other) phrase below the trigger, not inside another clause
         (time clauses excepted: "killed 23 people when they blew themselves up in Tel Aviv")."""
         found: list[Mention] = []
-        stack = [t for t in fr.tokens]
+        stack = list(fr.tokens) + (starts or [])
         seen: set[int] = set()
         while stack:
             t = stack.pop()
@@ -984,9 +1060,16 @@ class EventCoder:
                 if (c.dep_ in CLAUSAL and not when) or c.dep_ in SUBJ:
                     continue
                 if c.dep_ == "prep" and c.lower_ in preps:
-                    for o in c.children:
-                        if o.dep_ == "pobj":
-                            found += ctx.np_actors(o, "target")
+                    # "outside of the city": the complex preposition's object hangs under its "of"
+                    objs = [o for o in c.children if o.dep_ == "pobj"] or [
+                        o
+                        for p in c.children
+                        if p.dep_ == "prep" and p.lower_ == "of"
+                        for o in p.children
+                        if o.dep_ == "pobj"
+                    ]
+                    for o in objs:
+                        found += ctx.np_actors(o, "target")
                 stack.append(c)
         return _dedupe(found)
 
@@ -1001,9 +1084,38 @@ class EventCoder:
                     found = (found or []) + self._clause_subject(ctx, c)
         return found
 
-    def _events(self, ctx: _Sentence, fr: Frame, article: Article, timexes: list) -> list[Event]:
-        if not fr.sources:
+    @staticmethod
+    def _negative_condition(fr: Frame) -> bool:
+        """The event is conditioned by "unless": it happens if the other side does not comply."""
+        return any(
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in c.children)
+            for t in fr.tokens
+            for c in t.children
+        )
+
+    def _unattributed_violence(self, ctx: _Sentence, fr: Frame) -> list[Mention]:
+        """Where an assault nobody is named for happened ("a roadside bombing near Kandahar killed two
+        soldiers", "was killed in a bomb blast in Kabul"): the country of the place is coded as its
+        source, as the CAMEO and PLOVER coders of the gold examples do. Only for a
+        verb of assault or fighting with a named victim and no agent: an agentless passive (or one
+        whose agent is a thing: "killed by a roadside bomb"), or an event noun as subject."""
+        if fr.kind != "verb" or fr.code is None or fr.code[:2] not in LOCATION_SOURCE_ROOTS or not fr.targets:
             return []
+        subj = [c for c in fr.trigger.children if c.dep_ in SUBJ]
+        if not (subj or is_passive(fr.trigger)):
+            return []  # a gerund or infinitive has its agent above it ("indicted for bombing X")
+        if any(s.i not in ctx.frames or ctx.frames[s.i].kind != "noun" for s in subj):
+            return []  # an unresolved agent ("Navy sharpshooters killed ...") is still an agent
+        victims = {_country_key(m) for m in fr.targets}
+        places = self._against(ctx, fr, LOCATION_PREPS, starts=subj)
+        return [m for m in places if _country_key(m) not in victims]
+
+    def _events(self, ctx: _Sentence, fr: Frame, article: Article, timexes: list) -> list[Event]:
+        sources, source_factor = fr.sources, 1.0
+        if not sources:
+            sources, source_factor = self._unattributed_violence(ctx, fr), CONF_LOCATION_SOURCE
+            if not sources:
+                return []
         assert fr.code is not None
         code = fr.code
         modality, polarity = fr.modality, fr.polarity
@@ -1024,8 +1136,14 @@ class EventCoder:
                 new = transform(code, "refuse")
                 if new is not None:
                     code, polarity, modality = new, "asserted", "actual"
-            elif condition is not None and code[:2] not in VERBAL_ROOTS:
-                # "will withdraw its force unless X ...": a conditional commitment is a threat
+            elif (
+                condition is not None
+                and code[:2] not in VERBAL_ROOTS
+                and (self._negative_condition(fr) or cameo_code(code).quad_class in (3, 4))
+            ):
+                # "will withdraw its force unless X ...": a conditional commitment is a threat. A
+                # cooperative act offered on a positive condition ("would meet X if it stopped the
+                # raids") is a conditional offer, an intent like any other.
                 code = transform(code, "threat") or "130"
                 modality = "actual"
             elif cameo_code(code).quad_class in (1, 2):  # "will visit": intent to cooperate
@@ -1043,19 +1161,22 @@ class EventCoder:
         if not targets and not fr.participants and fr.base_quad in (2, 4):
             # material conflict with no named target: the country where it happens ("shelled targets
             # in Jericho", "reimposed blockades in the West Bank"), as CAMEO coders do
-            source_keys = {_country_key(m) for m in fr.sources}
+            source_keys = {_country_key(m) for m in sources}
             targets = [m for m in self._against(ctx, fr, ("in", "at")) if _country_key(m) not in source_keys]
             if targets:
                 fr.confidence *= CONF_LOCATION
+        if fr.pattern is not None and fr.pattern.reverse:
+            if not targets:
+                return []
+            targets, sources = sources, targets  # "peacekeepers arrived in X": X received them
         cameo = cameo_code(code)
         plover = plover_for(code)
-        conf = fr.confidence
+        conf = fr.confidence * source_factor
         if _subordinate(fr.absorber or fr.trigger):
             conf *= CONF_SUBORDINATE
         if modality == "hypothetical":
             conf *= CONF_HYPOTHETICAL
         pairs: list[tuple[Mention, Mention | None, float]] = []
-        sources = fr.sources
         if fr.participants:
             parts = fr.participants
             if fr.pattern is not None and fr.pattern.recip and fr.kind == "noun" and not fr.extra_tokens:
@@ -1076,7 +1197,9 @@ class EventCoder:
             # No counterpart among the mentions (or only the source itself). An event noun standing on
             # its own ("U.S. sanctions") needs one; a verb, or a noun a verb acts out ("declared a
             # cease-fire"), is an event without a target.
-            if fr.kind == "noun" and fr.absorber is None:
+            if (fr.kind == "noun" and fr.absorber is None) or (
+                fr.pattern is not None and fr.pattern.targeted
+            ):
                 return []
             missing = CONF_UNTARGETED if code[:2] in UNTARGETED_ROOTS else CONF_TARGET_MISSING
             pairs = [(s, None, missing) for s in sources]
@@ -1131,6 +1254,20 @@ def _adjacent_infinitive(verb: Token, clause: Token) -> bool:
         and doc[nxt].lower_ == "to"
         and doc[nxt].head.i == clause.i
         and not any(c.dep_ in SUBJ for c in clause.children)
+    )
+
+
+def _states_proposition(verb: Token) -> bool:
+    """The verb has a that-clause that states something ("agreed that the situation was serious") rather than
+    commits anyone to an act: no modal or future auxiliary in it, and no to-infinitive on the verb."""
+    if any(c.dep_ == "xcomp" for c in verb.children):
+        return False
+    clauses = [c for c in verb.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")]
+    return bool(clauses) and not any(
+        a.tag_ == "MD" or a.lower_ == "to"
+        for c in clauses
+        for a in c.children
+        if a.dep_ in ("aux", "auxpass")
     )
 
 

@@ -29,7 +29,7 @@ FRAMES = frozenset(
         "consider",
     }
 )
-FLAGS = frozenset({"recip", "light", "wish"})
+FLAGS = frozenset({"recip", "light", "wish", "reverse", "targeted"})
 POS = frozenset({"V", "N", "A"})
 FRAME_DEFAULT = {"intent": "030", "threat": "130", "refuse": "120", "appeal": "020", "demand": "100"}
 """The code an embedding frame gives when its embedded event has no code of its own."""
@@ -54,12 +54,16 @@ class Pattern:
     light: bool
     line: int
     wish: bool = False  # "X wants Y to V": with a subject of its own the embedded clause is an appeal to Y
+    that_clause: bool = False  # constraint "that": a that-clause stating a proposition
+    subjects: frozenset[str] | None = None  # constraint "subj:a|b": the acting phrase's head or modifiers
+    reverse: bool = False  # the target acts: "peacekeepers arrived in X" is X receiving them
+    targeted: bool = False  # no event without a counterpart among the mentions ("allow X to V")
 
     @property
     def specificity(self) -> int:
         """Rows with more conditions win over plainer rows of the same lemma."""
         score = 0
-        if self.objects is not None or self.mods is not None:
+        if self.objects is not None or self.mods is not None or self.that_clause or self.subjects is not None:
             score += 4
         if self.prep_object is not None:
             score += 4 if self.prep_object[1] is not None else 2
@@ -110,7 +114,13 @@ def patterns() -> dict[tuple[str, str], list[Pattern]]:
         need_object = constraint == "*"
         objects = mods = None
         prep_object = None
-        if constraint.startswith("mod:"):
+        that_clause = constraint == "that"
+        subjects = None
+        if that_clause:
+            pass
+        elif constraint.startswith("subj:"):
+            subjects = frozenset(_split(constraint[5:]))
+        elif constraint.startswith("mod:"):
             mods = frozenset(_split(constraint[4:]))
         elif ":" in constraint:
             prep, _, objs = constraint.partition(":")
@@ -135,6 +145,10 @@ def patterns() -> dict[tuple[str, str], list[Pattern]]:
                 light="light" in flags,
                 line=lineno,
                 wish="wish" in flags,
+                that_clause=that_clause,
+                subjects=subjects,
+                reverse="reverse" in flags,
+                targeted="targeted" in flags,
             )
         )
     for rows in table.values():

@@ -117,20 +117,29 @@ def clause_modal(verb: Token) -> str | None:
         kind = cue(aux)
         if kind in ("demand_modal", "appeal_modal"):
             return kind
-    # "X has to V", "X needs to V": asked about V (the xcomp) or about the have/need verb itself
+    # "X has to V" (an obligation: a demand), "X needs to V" (a necessity: an appeal, as the CAMEO
+    # codebook's example of 0242 "appeal for policy change" reads it): asked about V (the xcomp) or about
+    # the have/need verb itself. "X would need to V" is a prediction, no directive.
+    governor = None
     if (
         verb.dep_ == "xcomp"
         and verb.head.lemma_ in ("have", "need")
         and any(c.dep_ in SUBJ for c in verb.head.children)
     ):
-        return "demand_modal"
-    if (
+        governor = verb.head
+    elif (
         verb.lemma_ in ("have", "need")
         and any(c.dep_ in SUBJ for c in verb.children)
         and any(c.dep_ == "xcomp" for c in verb.children)
     ):
-        return "demand_modal"
-    return None
+        governor = verb
+    if governor is None:
+        return None
+    if governor.lemma_ == "need":
+        if any(cue(a) in ("would", "hypo_aux") for a in clause_aux(governor)):
+            return None
+        return "appeal_modal"
+    return "demand_modal"
 
 
 def attribution_of(tok: Token, speech_lemmas: frozenset[str], sentence_tokens: list[Token]) -> str | None:

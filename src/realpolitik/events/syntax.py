@@ -144,6 +144,10 @@ def preps_of(tok: Token, lemmas: Iterable[str] | None = None) -> Iterator[tuple[
                             yield g, o
 
 
+# Result adjectives that make a verb phrase of their own ("set free", "let loose").
+RESULTATIVES = frozenset({"free", "loose"})
+
+
 def particles(tok: Token) -> set[str]:
     """Particles and adverbial prepositions of a verb: "out" in "pull out", "off" in "cut off"."""
     out = set()
@@ -152,6 +156,13 @@ def particles(tok: Token) -> set[str]:
             c.dep_ in ("prep", "advmod")
             and c.lower_ in ("out", "off", "down", "up", "over", "back", "on", "upon", "with")
         ):
+            out.add(c.lower_)
+        elif (
+            c.pos_ in ("ADJ", "VERB")  # "let free X" is tagged as if "free" were a verb
+            and c.lower_ in RESULTATIVES
+            and c.dep_ in ("oprd", "ccomp", "xcomp", "acomp", "advmod")
+        ):
+            # "let X free", "set X free": the parser hangs the result adjective anywhere near the verb
             out.add(c.lower_)
     return out
 
