@@ -62,9 +62,13 @@ bench-relations: install-dev
 bench-relations-speed: install-dev
 	$(BIN)/python benchmarks/relations_speed.py --plain --write benchmarks/relations.md
 
-# The long fuzz run: 10,000 generated inputs per parser (the short one is part of make test).
+# The long runs (short ones are part of make test): 10,000 generated inputs per parser, 30 SIGKILL
+# trials on DuckDB and 24 on PostgreSQL, and 200 schemathesis cases per API operation.
 fuzz: install-dev
 	$(BIN)/python benchmarks/fuzz.py --n 10000
+	$(BIN)/python tests/test_crash_safety.py --backend duckdb --trials 30
+	@eval "$$(bash scripts/start-postgres.sh --env)"; $(BIN)/python tests/test_crash_safety.py --backend postgresql --trials 24
+	$(BIN)/python tests/test_api_schemathesis.py --examples 200 --random
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks

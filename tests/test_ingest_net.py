@@ -46,6 +46,22 @@ def _feed(base: str) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local Feed</title>{body}</channel></rss>'
 
 
+def _tag_dense_broken_feed(tags: int = 260_000) -> bytes:
+    """About 1 MB of markup, never closed: feedparser's lenient parser took 11 s CPU on it."""
+    return (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Dense</title><item><title>t</title>'
+        b"<description>" + b"<b/>" * tags + b"</description></item></channel>"
+    )
+
+
+def _feed_items(n: int, description: str = "Freedonia accused Sylvania of spying.") -> str:
+    return "".join(
+        f"<item><title>Item {i}</title><guid>urn:item:{i}</guid>"
+        f"<description>{description} ({i})</description></item>"
+        for i in range(n)
+    )
+
+
 class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
@@ -97,6 +113,7 @@ def server() -> Iterator[str]:
             b"<description>Short.</description></item></channel></rss>",
         ),
         "/broken.xml": (200, rss, (FIXTURES / "broken_feed.xml").read_bytes()),
+        "/broken-big.xml": (200, rss, _tag_dense_broken_feed()),
         "/page/1": (
             200,
             html,
@@ -245,3 +262,93 @@ def test_fetch_failures(server: str, path: str, limits: IngestLimits, expected: 
 def test_fetcher_refuses_other_schemes() -> None:
     with Fetcher(1.0, 1000) as fetcher, pytest.raises(InputError, match="only http and https"):
         fetcher.fetch("file:///etc/passwd")
+
+
+# -- feeds that are not well-formed: feedparser's lenient parser is bounded ---------------------
+
+
+def test_big_broken_feed_is_refused_quickly(server: str, tmp_path: Path) -> None:
+    path = tmp_path / "dense.xml"
+    path.write_bytes(_tag_dense_broken_feed())
+    for source in (str(path), f"{server}/broken-big.xml"):
+        start = time.process_time()
+        [problem] = read(source)
+        assert time.process_time() - start < 2  # it was 11 s of CPU in feedparser's lenient parser
+        assert isinstance(problem, InputProblem) and problem.origin == source
+        assert problem.message.startswith("broken feed: not well-formed XML (no element found")
+        assert "260,0" in problem.message and "at most 2,097,152 bytes and 100,000 tags" in problem.message
+
+
+def test_small_broken_feed_is_still_read_leniently(tmp_path: Path) -> None:
+    # a stray "&" breaks the XML; under the limits feedparser's lenient parser recovers the entries
+    body = _feed_items(3).replace("spying.", "spying & lying.")
+    path = tmp_path / "small.rss"
+    path.write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>S</title>{body}</channel></rss>'
+    )
+    got = read(str(path))
+    assert [a.title for a in got if isinstance(a, Article)] == ["Item 0", "Item 1", "Item 2"]
+
+
+def test_big_well_formed_feed_is_read_whatever_its_size(tmp_path: Path) -> None:
+    # over both limits (2.4 MB, 120,000 "<" inside CDATA), but well-formed: the strict parser reads it
+    html = "<![CDATA[" + "<i>Freedonia</i> accused Sylvania. " * 60_000 + "]]>"
+    path = tmp_path / "big.rss"
+    path.write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>B</title>'
+        f"<item><title>Long</title><guid>urn:long</guid><description>{html}</description></item>"
+        f"{_feed_items(2)}</channel></rss>"
+    )
+    assert path.stat().st_size > 2 * 1024 * 1024
+    got = read(str(path))
+    assert [a.title for a in got if isinstance(a, Article)] == ["Long", "Item 0", "Item 1"], got
+
+
+def test_strict_check_agrees_with_feedparser() -> None:
+    """strict_parse_error mirrors feedparser's own choice of parser on the tricky cases."""
+    import io
+
+    import feedparser
+
+    from realpolitik.ingest.feeds import parse_feed, strict_parse_error
+
+    good = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>caf\xc3\xa9</title><description>x</description></item></channel></rss>"
+    )
+    well_formed = {
+        "valid": good,
+        "declared entity": good.replace(b"<rss", b'<!DOCTYPE rss [<!ENTITY e "ee">]><rss').replace(
+            b">x<", b">&e;<"
+        ),
+        "wrong declared encoding": good.replace(b'encoding="utf-8"', b'encoding="iso-8859-1"'),
+        "utf-16": good.decode().replace("utf-8", "utf-16").encode("utf-16"),
+    }
+    broken = {
+        "stray &": good.replace(b">x<", b">a & b<"),
+        "html entity": good.replace(b">x<", b">a&nbsp;b<"),
+        "unbound prefix": good.replace(b"<title>T</title>", b"<dc:creator>x</dc:creator>"),
+        "truncated": good[:-10],
+    }
+    for name, data in {**well_formed, **broken}.items():
+        assert (strict_parse_error(data) is None) == (name in well_formed), name
+        assert bool(feedparser.parse(io.BytesIO(data)).bozo) == (name in broken), name
+        if name in broken:  # the same feed, over a limit of 10 bytes: refused, not parsed leniently
+            with pytest.raises(InputError, match="broken feed: not well-formed XML"):
+                parse_feed(data, max_lenient_bytes=10)
+        else:
+            assert parse_feed(data, max_lenient_bytes=10).entries
+
+
+def test_big_feed_that_feedparser_cannot_decode_is_a_problem(tmp_path: Path) -> None:
+    # The strict check runs feedparser's own decoding, which raises on an undecodable encoding
+    # declaration: that must be a "broken feed" problem, not an error escaping the reader.
+    path = tmp_path / "undecodable.rss"
+    path.write_bytes(
+        b'<?xml version="1.0" encoding="\xf4\x90"?><rss version="2.0"><channel><!--'
+        + b"x" * 2_200_000
+        + b"--></channel></rss>"
+    )
+    [problem] = read(str(path))
+    assert isinstance(problem, InputProblem) and problem.kind == "error"
+    assert problem.message.startswith("broken feed: not well-formed XML (UnicodeDecodeError")

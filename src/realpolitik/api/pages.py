@@ -37,6 +37,7 @@ from realpolitik.api.routes import (
     State,
     article_detail,
     check_dates,
+    check_window,
     check_write,
     event_detail,
     save_correction,
@@ -268,6 +269,7 @@ def network(
     min_events: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     check_dates(since, until)
+    check_window(window)
     net = analysis.network(st, since=since, until=until, window=window, min_events=min_events)
     pos = st.cached(
         ("layout", since, until, window, min_events), lambda: views.layout(net["nodes"], net["edges"])

@@ -20,11 +20,28 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realpolitik import __version__
 from realpolitik.api import analysis
-from realpolitik.api.state import ServerState
+from realpolitik.api.state import DATE_MAX, DATE_MIN, ServerState
 from realpolitik.errors import RealpolitikError
 from realpolitik.store.store import NotFoundError
 
-router = APIRouter(prefix="/api")
+
+class ErrorOut(BaseModel):
+    detail: Any = Field(description="What was wrong: a message, or the list of validation errors (422).")
+
+
+# Documented so that clients (and schemathesis' conformance checks) know every status they may get.
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A value the schema allows but the server refuses "
+          "(a date outside 1800-01-01..2199-12-31, since after until, a window over 100 years...)"},
+    404: {"model": ErrorOut, "description": "No such article, event, actor or export"},
+    413: {"model": ErrorOut, "description": "Request body over the server's size limit"},
+}  # fmt: skip
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No token, or not the server's token"},
+    403: {"model": ErrorOut, "description": "The server or its store is read-only"},
+}
+
+router = APIRouter(prefix="/api", responses=_ERRORS)
 
 # -- shared parameter types ----------------------------------------------------------------------
 
@@ -35,11 +52,21 @@ ROOT = r"^(0?[1-9]|1[0-9]|20)$"
 WINDOW = r"^\d{1,4}[dwmyDWMY]$"
 POLE = r"^[A-Za-z]{3}(,[A-Za-z]{3}){0,19}$"
 MAX_OFFSET = 10_000_000
+# Dates and windows are bounded (see state.DATE_MIN) so that a far date or a window of centuries is
+# a clear 400, not an overflow deep in pandas (both found by schemathesis).
+MAX_WINDOW_YEARS = 100
+_UNIT_YEARS = {"d": 1 / 365.25, "w": 7 / 365.25, "m": 1 / 12, "y": 1.0}
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]
-Since = Annotated[date | None, Query(description="From this date (YYYY-MM-DD), inclusive.")]
-Until = Annotated[date | None, Query(description="Up to this date (YYYY-MM-DD), inclusive.")]
+Since = Annotated[
+    date | None, Query(description="From this date (YYYY-MM-DD, 1800-01-01 to 2199-12-31), inclusive.")
+]
+Until = Annotated[
+    date | None, Query(description="Up to this date (YYYY-MM-DD, 1800-01-01 to 2199-12-31), inclusive.")
+]
+# The kinds of realpolitik.models.Actor.
+ActorKind = Literal["state", "igo", "ngo", "armed_group", "person", "region", "ethnic", "sector"]
 Freq = Annotated[Literal["day", "week", "month", "year"], Query(description="Period length.")]
 ArticleId = Annotated[str, Path(min_length=1, max_length=2000)]
 EventId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -99,8 +126,32 @@ def page(items: list[dict[str, Any]], total: int, limit: int, offset: int) -> di
 
 
 def check_dates(since: date | None, until: date | None) -> None:
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not DATE_MIN <= day <= DATE_MAX:
+            raise RealpolitikError(
+                f"{name} ({day}) is outside the dates this server handles ({DATE_MIN} to {DATE_MAX})"
+            )
     if since is not None and until is not None and since > until:
         raise RealpolitikError(f"since ({since}) is after until ({until})")
+
+
+def check_window(value: str | None, name: str = "window") -> None:
+    """A window or step (already matching :data:`WINDOW`) of at most MAX_WINDOW_YEARS years."""
+    if value is None:
+        return
+    if int(value[:-1]) * _UNIT_YEARS[value[-1].lower()] > MAX_WINDOW_YEARS:
+        raise RealpolitikError(f"{name} {value!r} is longer than {MAX_WINDOW_YEARS} years")
+
+
+def check_span(window: str, freq: str) -> None:
+    """Shift alerts compare a period with the periods of the window before it: the window must
+    hold more than one (a window of one period failed deep in pandas; found by schemathesis)."""
+    from realpolitik.relations.frame import FREQ_DAYS, window_days
+
+    if window_days(window) <= FREQ_DAYS[freq]:
+        raise RealpolitikError(
+            f"window {window!r} must be longer than one {freq}: a {freq} is compared with the ones before it"
+        )
 
 
 class EventFilters:
@@ -272,6 +323,7 @@ def article_comments(st: State, article_id: ArticleId) -> dict[str, Any]:
     tags=["comments"],
     status_code=201,
     summary="Comment on an article (token)",
+    responses=_WRITE_ERRORS,
 )
 def post_article_comment(st: Writer, article_id: ArticleId, body: CommentIn) -> dict[str, Any]:
     with st.writing() as store:
@@ -322,7 +374,11 @@ def event_comments(st: State, event_id: EventId) -> dict[str, Any]:
 
 
 @router.post(
-    "/events/{event_id}/comments", tags=["comments"], status_code=201, summary="Comment on an event (token)"
+    "/events/{event_id}/comments",
+    tags=["comments"],
+    status_code=201,
+    summary="Comment on an event (token)",
+    responses=_WRITE_ERRORS,
 )
 def post_event_comment(st: Writer, event_id: EventId, body: CommentIn) -> dict[str, Any]:
     with st.writing() as store:
@@ -397,6 +453,7 @@ def event_corrections(st: State, event_id: EventId) -> dict[str, Any]:
     tags=["corrections"],
     status_code=201,
     summary="Correct an event (token)",
+    responses=_WRITE_ERRORS,
 )
 def post_correction(st: Writer, event_id: EventId, body: CorrectionIn) -> dict[str, Any]:
     return save_correction(st, event_id, body)
@@ -425,7 +482,7 @@ def gold(st: State) -> Response:
 def actors(
     st: State,
     q: Annotated[str | None, Query(max_length=100, description="Part of the code or the name.")] = None,
-    kind: Annotated[Literal["state", "igo", "ngo", "armed_group", "person"] | None, Query()] = None,
+    kind: Annotated[ActorKind | None, Query()] = None,
     country: Annotated[str | None, Query(pattern=COUNTRY)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -489,6 +546,7 @@ def network(
     method: Literal["leiden", "spectral"] = "leiden",
 ) -> dict[str, Any]:
     check_dates(since, until)
+    check_window(window)
     return analysis.network(st, since=since, until=until, window=window, min_events=min_events, method=method)
 
 
@@ -499,6 +557,8 @@ def blocs(
     step: Annotated[str, Query(pattern=WINDOW)] = "30d",
     method: Literal["leiden", "spectral"] = "leiden",
 ) -> dict[str, Any]:
+    check_window(window)
+    check_window(step, "step")
     net = analysis.network(st, method=method)
     return {"current": net["blocs"], **analysis.bloc_stability(st, window=window, step=step, method=method)}
 
@@ -539,6 +599,8 @@ def shifts(
     limit: Limit = 50,
 ) -> dict[str, Any]:
     check_dates(since, until)
+    check_window(window)
+    check_span(window, freq)
     pair = tuple(dyad.upper().split(",")) if dyad else None
     items = analysis.shifts(
         st,
@@ -611,7 +673,7 @@ class IngestIn(BaseModel):
         None, min_length=8, max_length=2000, description="An http(s) page or feed to fetch."
     )
     title: str | None = Field(None, max_length=500)
-    date: _dt.date | None = None
+    date: _dt.date | None = Field(None, description="The article's date, 1800-01-01 to 2199-12-31.")
     publisher: str | None = Field(None, max_length=200)
     id: str | None = Field(None, min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")
 
@@ -627,10 +689,19 @@ class IngestIn(BaseModel):
                 raise ValueError("id, title, date and publisher go with text; a URL brings its own")
         elif not self.text.strip():
             raise ValueError("text is empty")
+        if self.date is not None and not DATE_MIN <= self.date <= DATE_MAX:
+            # stored, such a date could not be placed in time by the relations analyses
+            raise ValueError(f"date must be between {DATE_MIN} and {DATE_MAX}")
         return self
 
 
-@router.post("/ingest", tags=["ingest"], status_code=201, summary="Code and store a text or a URL (token)")
+@router.post(
+    "/ingest",
+    tags=["ingest"],
+    status_code=201,
+    summary="Code and store a text or a URL (token)",
+    responses=_WRITE_ERRORS,
+)
 def ingest(st: Writer, body: IngestIn) -> dict[str, Any]:
     from realpolitik.ingest import IngestLimits, read_sources
     from realpolitik.ingest.articles import make_article

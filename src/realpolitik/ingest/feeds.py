@@ -24,6 +24,15 @@ Fetch = Callable[[str], FetchedResource]
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 _MAX_CODEPOINT = 0x10FFFF
 
+# feedparser reads a feed with a strict XML parser and, when the feed is not well-formed, again
+# with a lenient one written in Python, whose cost grows with the markup: measured on 2 CPUs (see
+# benchmarks/reliability.md), a valid feed takes about 0.5 s a MB, a broken one about 1 s a MB of
+# text and 14 to 45 microseconds a tag: 11 s for 1 MB of broken, tag-dense markup, many minutes
+# for a broken feed near max_file_bytes. A feed that is not well-formed is therefore read only up
+# to these sizes (about 5 s at worst); well-formed feeds of any size keep the strict parser.
+MAX_LENIENT_FEED_BYTES = 2 * 1024 * 1024
+MAX_LENIENT_FEED_TAGS = 100_000  # counted as "<" characters: the lenient parser's work per tag
+
 
 def _fix_charref(m: re.Match[bytes]) -> bytes:
     digits = m[1] if m[1] is not None else m[2]
@@ -39,19 +48,69 @@ def fix_charrefs(data: bytes) -> bytes:
     return _CHARREF.sub(_fix_charref, data) if b"&#" in data else data
 
 
-def parse_feed(data: bytes, base_url: str | None = None, origin: str = "feed") -> Any:
+def strict_parse_error(data: bytes, headers: dict[str, str] | None = None) -> str | None:
+    """Why feedparser's strict XML parser would refuse ``data`` (it would then fall back to its
+    slow lenient parser), or None when it reads it.
+
+    The same steps as ``feedparser.parse`` before its strict parse (conversion to UTF-8, DOCTYPE
+    handling) and the same parser (expat, namespace-aware; feedparser prefers libxml2's SAX driver,
+    which is not installed), but without feedparser's handlers: pure C, a few ms a MB.
+    """
+    import xml.parsers.expat
+
+    from feedparser.encodings import convert_to_utf8
+    from feedparser.sanitizer import replace_doctype
+    from feedparser.util import FeedParserDict
+
+    result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers=dict(headers or {}))
+    try:
+        converted = convert_to_utf8(result["headers"], data, result)
+        if not result.get("encoding"):
+            return str(result.get("bozo_exception") or "its character encoding cannot be told")
+        _, converted, _ = replace_doctype(converted)
+    except Exception as exc:  # noqa: BLE001 - feedparser itself fails there on some bytes (see parse_feed)
+        return f"{type(exc).__name__}: {exc}"
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    try:
+        parser.Parse(converted, True)
+    except xml.parsers.expat.ExpatError as exc:
+        return str(exc)
+    return None
+
+
+def parse_feed(
+    data: bytes,
+    base_url: str | None = None,
+    origin: str = "feed",
+    *,
+    max_lenient_bytes: int = MAX_LENIENT_FEED_BYTES,
+    max_lenient_tags: int = MAX_LENIENT_FEED_TAGS,
+) -> Any:
     """feedparser's result for feed bytes (relative links resolved against ``base_url``).
 
     The data goes in as a stream: given bytes or str, feedparser may treat them as a file name.
     feedparser has a few crashes on broken input (fuzzing found them: bad character references,
     a non-UTF-8 encoding declaration); they are avoided where we can and reported as a broken
-    feed otherwise.
+    feed otherwise. A feed that is not well-formed and over ``max_lenient_bytes`` or
+    ``max_lenient_tags`` is refused (InputError) instead of going to the slow lenient parser.
     """
     import feedparser  # only feeds need it
 
     headers = {"content-location": base_url} if base_url else None
+    data = fix_charrefs(data)
+    tags = data.count(b"<")
+    if len(data) > max_lenient_bytes or tags > max_lenient_tags:
+        why = strict_parse_error(data, headers)
+        if why is not None:
+            raise InputError(
+                origin,
+                f"broken feed: not well-formed XML ({why[:200]}), and too big to read leniently "
+                f"({len(data):,} bytes, {tags:,} tags; the lenient parser reads at most "
+                f"{max_lenient_bytes:,} bytes and {max_lenient_tags:,} tags, as it takes about "
+                "10 s a MB of markup); no entries read. Repair the feed or split it",
+            )
     try:
-        return feedparser.parse(io.BytesIO(fix_charrefs(data)), response_headers=headers)
+        return feedparser.parse(io.BytesIO(data), response_headers=headers)
     except RecursionError:
         raise InputError(origin, "broken feed: nested too deeply; no entries read") from None
     except Exception as exc:  # noqa: BLE001 - a parser crash on strange bytes is bad input, not a bug of ours
