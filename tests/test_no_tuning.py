@@ -59,6 +59,18 @@ def gold_sentences(shared: Path) -> dict[str, str]:
                 record = json.loads(line)
                 for s in sentences(str(record.get("text") or "")):
                     found.setdefault(s, f"{path.name}:{n}")
+    # The codebook examples (scored by benchmarks/accuracy.py) and the ConfliBERT sentences (its
+    # held-out check) are measured on too.
+    for path, field in (
+        (shared / "cameo" / "cameo_examples.jsonl", "example"),
+        (shared / "train" / "conflibert_cameo_pentaclass.jsonl", "text"),
+    ):
+        if not path.is_file():
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                for s in sentences(str(json.loads(line).get(field) or "")):
+                    found.setdefault(s, f"{path.name}:{n}")
     seed = shared / "seed" / "article.txt"
     if seed.is_file():
         for s in sentences(seed.read_text(encoding="utf-8")):
