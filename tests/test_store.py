@@ -7,6 +7,7 @@ tests/store_backends.py; the PostgreSQL runs skip, saying why, without a server)
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -608,3 +609,17 @@ def test_read_only_on_a_non_realpolitik_postgres_schema(pg_location: str) -> Non
     with pytest.raises(StoreError, match="is not a realpolitik store yet"):
         open_store(pg_location, read_only=True)
     assert is_postgres_url(pg_location)
+
+
+def test_creation_removes_files_abandoned_by_a_killed_creator(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer runs
+    db = tmp_path / "rp.duckdb"
+    stale = [tmp_path / f".rp.duckdb.creating-{gone.pid}", tmp_path / f".rp.duckdb.creating-{gone.pid}.wal"]
+    alive = tmp_path / f".rp.duckdb.creating-{os.getppid()}"
+    for f in (*stale, alive):
+        f.write_bytes(b"partial")
+    with open_store(str(db)) as store:
+        assert store.count_articles() == 0
+    assert not any(f.exists() for f in stale)
+    assert alive.exists()  # another live process may still be creating it

@@ -74,7 +74,7 @@ def _create_duckdb_atomically(location: str) -> None:
     except OSError as e:
         raise StoreError(f"{location}: cannot create its directory: {e}") from e
     tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), *_abandoned_creations(path)):
         leftover.unlink(missing_ok=True)
     backend = DuckDBBackend.open(str(tmp))
     try:
@@ -88,6 +88,22 @@ def _create_duckdb_atomically(location: str) -> None:
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+
+
+def _abandoned_creations(path: Path) -> list[Path]:
+    """Temporary files of creations whose process is gone (killed before it could remove them)."""
+    abandoned = []
+    for candidate in path.parent.glob(f".{path.name}.creating-*"):
+        pid = candidate.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            abandoned.append(candidate)
+        except OSError:  # alive but another user's: not ours to remove
+            continue
+    return abandoned
 
 
 def _postgres_backend() -> type[PostgresBackend]:
