@@ -348,6 +348,9 @@ def test_network_and_blocs(client: TestClient) -> None:
     b = ok(client, "/api/blocs?window=180d&step=90d")
     assert b["current"]["members"] and b["windows"] and "ari" in b["windows"][0]
     assert client.get("/api/blocs?step=0x").status_code == 422
+    # The events span more than 240 days: a daily step would run a detection per day.
+    many = client.get("/api/blocs?step=1d")
+    assert many.status_code == 400 and "windows" in many.json()["detail"]
 
 
 def test_alignment(client: TestClient) -> None:
