@@ -6,10 +6,14 @@ For each process count it times, on the same first N articles of the corpus:
   spacy    nlp.pipe of every paragraph with the same model (the bare pipeline),
   extract  realpolitik's Pipeline.extract (read, select sentences, parse, resolve actors, code),
   ingest   the same, saving into a fresh DuckDB store.
-Each measurement runs in a fresh child process (models loaded before the clock starts; worker
-start-up is inside the clock) and reports its peak resident memory. The figures are printed as a
-Markdown table; the ratio extract/spacy is the headline figure. Machines are noisy: compare the
-ratios of one run, not absolute figures across runs.
+Each measurement runs in a fresh child process (models loaded before the clock starts, also in
+the fork server of realpolitik's workers; starting the workers is inside the clock) and reports
+its peak resident memory. The figures are printed as a Markdown table; the ratio extract/spacy
+is the headline figure, with the share of sentences
+realpolitik parsed, the errors (a run with errors is flagged: its figures mean nothing) and the
+load average of the machine at the start and the end (other work on the machine slows every
+row; a load above the number of cores makes the absolute figures meaningless). Machines are
+noisy: compare the ratios of one run, not absolute figures across runs.
 """
 
 from __future__ import annotations
@@ -29,12 +33,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "corpus" / "allsides_world_news.jsonl.gz"
+CORPUS_ARTICLES = 5636  # articles in the AllSides corpus (issue 7: all of it in under 6 minutes)
 
 
 def _peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, kids) / 1024
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def child(kind: str, processes: int, path: str) -> dict:
@@ -49,9 +60,13 @@ def child(kind: str, processes: int, path: str) -> dict:
         tokens = sum(len(doc) for doc in nlp.pipe(paragraphs, batch_size=64, n_process=processes))
         seconds = time.perf_counter() - start
         return {"seconds": seconds, "articles": len(texts), "events": None, "tokens": tokens}
-    from realpolitik.pipeline import Pipeline, RunReport
+    from realpolitik.pipeline import Pipeline, RunReport, start_worker_server
 
     pipeline = Pipeline(n_process=processes)
+    if processes > 1:
+        # The workers' fork server loads the models before the clock too (spaCy's own workers
+        # are forked from a process that has them); starting the workers is inside the clock.
+        start_worker_server(wait=True)
     report = RunReport()
     if kind == "extract":
         start = time.perf_counter()
@@ -70,6 +85,9 @@ def child(kind: str, processes: int, path: str) -> dict:
         "articles": report.processed,
         "events": report.events,
         "errors": report.errors,
+        "first_problem": str(report.problems[0]) if report.problems else None,
+        "sentences": report.sentences,
+        "parsed_sentences": report.parsed_sentences,
     }
 
 
@@ -99,11 +117,17 @@ def main() -> None:
 
     if args.child:
         kind, processes, path = args.child
+        cpu_start = _cpu_seconds()
         result = child(kind, int(processes), path)
         result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        # CPU time of this process (and of the workers it waited for): a measure of the work done
+        # that other load on the machine inflates far less than the wall clock (one process only:
+        # realpolitik's workers are children of the fork server, not of this process).
+        result["cpu_seconds"] = round(_cpu_seconds() - cpu_start, 2)
         print(json.dumps(result))
         return
 
+    load_start = os.getloadavg()
     corpus = Path(args.corpus)
     if not corpus.exists():
         sys.exit(f"corpus not found: {corpus} (the shared data is needed for this benchmark)")
@@ -127,32 +151,76 @@ def main() -> None:
                     .stdout.strip()
                     .splitlines()[-1]
                 )
-                r = json.loads(out) | {"kind": kind, "processes": processes}
+                r = json.loads(out) | {"kind": kind, "processes": processes, "load": os.getloadavg()[0]}
                 rows.append(r)
-                print(f"  {kind:8s} p={processes}: {r['seconds']:.1f} s", file=sys.stderr, flush=True)
+                print(
+                    f"  {kind:8s} p={processes}: {r['seconds']:.1f} s (load {r['load']:.2f})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    load_end = os.getloadavg()
     base = {r["processes"]: r["seconds"] for r in rows if r["kind"] == "spacy"}
+    cores = os.cpu_count() or 1
     print(
         f"\n{args.n} articles ({sentences} sentences, {words} words) of {corpus.name}; "
-        f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}\n"
+        f"{cores} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}; load average (1, 5, 15 min) "
+        f"{_load(load_start)} at the start, {_load(load_end)} at the end"
+        + (
+            " (BUSY MACHINE: absolute figures are not meaningful)"
+            if max(load_start[0], load_end[0]) > cores
+            else ""
+        )
+        + "\n"
     )
+    cpu_base = {r["processes"]: r.get("cpu_seconds") for r in rows if r["kind"] == "spacy"}
     print(
         "| run | processes | seconds | articles/s | sentences/s | words/s | events/s "
-        "| peak RSS MB | speed vs bare spaCy |"
+        "| sentences parsed | peak RSS MB | speed vs bare spaCy | CPU s (vs spaCy) | errors |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         s = r["seconds"]
         ev = f"{r['events'] / s:.1f}" if r.get("events") is not None else "-"
         ratio = base.get(r["processes"], 0) / s if r["processes"] in base else float("nan")
+        share = f"{r['parsed_sentences'] / r['sentences']:.0%}" if r.get("sentences") else "100%"
+        errors = r.get("errors") or 0
+        cpu = "-"
+        if r["processes"] == 1 and r.get("cpu_seconds") and cpu_base.get(1):
+            cpu = f"{r['cpu_seconds']:.1f} ({cpu_base[1] / r['cpu_seconds']:.2f}x)"
         print(
             f"| {r['kind']} | {r['processes']} | {s:.1f} | {args.n / s:.2f} | {sentences / s:.0f} | "
-            f"{words / s:.0f} | {ev} | {r['peak_rss_mb']:.0f} | {ratio:.2f}x |"
+            f"{words / s:.0f} | {ev} | {share} | {r['peak_rss_mb']:.0f} | {ratio:.2f}x | {cpu} | {errors} |"
+        )
+    for r in rows:
+        if r.get("errors"):
+            print(f"\nERRORS in {r['kind']} p={r['processes']}: {r['errors']}, first: {r['first_problem']}")
+    rate = {
+        r["processes"]: args.n / r["seconds"] for r in rows if r["kind"] == "ingest" and not r.get("errors")
+    }
+    for processes, per_second in rate.items():
+        print(
+            f"\nWhole corpus at the ingest rate of {processes} process(es): "
+            f"{CORPUS_ARTICLES / per_second / 60:.1f} min for {CORPUS_ARTICLES} articles"
         )
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"n": args.n, "sentences": sentences, "words": words, "rows": rows}, indent=2)
+            json.dumps(
+                {
+                    "n": args.n,
+                    "sentences": sentences,
+                    "words": words,
+                    "load_start": load_start,
+                    "load_end": load_end,
+                    "rows": rows,
+                },
+                indent=2,
+            )
         )
+
+
+def _load(avg: tuple[float, float, float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in avg)
 
 
 if __name__ == "__main__":

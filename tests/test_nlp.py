@@ -54,3 +54,111 @@ def test_headline_is_not_merged_into_first_sentence(nlp) -> None:
 def test_empty_text_parses_to_nothing(nlp) -> None:
     parsed = parse("  \n\n ", nlp=nlp)
     assert parsed.sentences == [] and parsed.docs == []
+
+
+def test_long_punctuation_runs_tokenise_in_linear_time(nlp) -> None:
+    """spaCy's tokenizer is quadratic on a run of prefix/suffix punctuation with no space (8,000
+    "[" took 9.5 s): realpolitik.nlp.make_doc cuts such runs, keeping the text and its offsets."""
+    import time
+
+    from realpolitik.nlp import MAX_PUNCT_RUN, make_doc
+
+    text = "Iran criticized Israel. " + "[" * 8000 + "=" * 3000 + " Russia met China.\n" + "!?" * 2000
+    start = time.perf_counter()
+    doc = make_doc(nlp, text)
+    seconds = time.perf_counter() - start
+    assert doc.text == text
+    for tok in doc:
+        assert text[tok.idx : tok.idx + len(tok.text)] == tok.text
+    assert max(len(t.text) for t in doc) <= MAX_PUNCT_RUN
+    assert seconds < 2.0, f"{seconds:.1f} s to tokenise {len(text)} characters"
+
+
+def test_make_doc_is_spacy_tokenisation_on_ordinary_text(nlp) -> None:
+    from realpolitik.nlp import make_doc
+
+    text = 'U.S.-China talks -- "stalled" (again)... Putin\'s aide said: ***** see https://x.test/a?b=1'
+    assert [t.text for t in make_doc(nlp, text)] == [t.text for t in nlp.make_doc(text)]
+
+
+def test_pipeline_survives_pathological_punctuation() -> None:
+    from realpolitik.pipeline import Pipeline
+
+    text = (
+        "Russia criticized Ukraine on Monday. "
+        + "(" * 5000
+        + "\n\n"
+        + ">" * 4000
+        + " France praised Germany."
+    )
+    events = Pipeline().extract_text(text, date="2022-03-09")
+    for e in events:  # offsets still point into the original text
+        d = e.to_dict()
+        start, end = d["span"]
+        assert d["sentence"] in text and text[start:end] in d["sentence"]
+    assert {(e.to_dict()["source"]["country"], e.to_dict()["target"]["country"]) for e in events} >= {
+        ("RUS", "UKR")
+    }
+
+
+def test_memoised_rule_components_match_spacy(nlp) -> None:
+    """realpolitik.nlp.RuleComponents (attribute_ruler + lemmatizer, memoised per token) gives the
+    tags, parts of speech, morphology and lemmas of the stock components, also on reuse."""
+    from realpolitik.nlp import parse_sentences_many, rule_components
+
+    rules = rule_components(nlp)
+    assert rules is not None, "en_core_web_sm's rule components are memoised"
+    text = (
+        "There is a deal. I met it and you saw it.\n\nThey're gonna sign it, but they ain't ready. "
+        "Let's go!  The  ships  were seized by   Iran.\nIt has had talks. Do you have them? "
+        "China's leaders did not attend the summit in Beijing on May 5, 2019."
+    )
+    for _ in range(2):  # the second pass reads the memo
+        parsed = next(parse_sentences_many([text], nlp))
+        for sent in parsed.sentences:
+            ours = sent.span.doc
+            stock = nlp(ours.text)
+            assert [t.text for t in ours] == [t.text for t in stock]
+            for a, b in zip(ours, stock, strict=True):
+                assert (a.tag_, a.pos_, a.dep_, a.head.i, a.lemma_, str(a.morph), a.ent_type_) == (
+                    b.tag_,
+                    b.pos_,
+                    b.dep_,
+                    b.head.i,
+                    b.lemma_,
+                    str(b.morph),
+                    b.ent_type_,
+                ), (sent.text, a.text)
+    assert rules.memo
+
+
+def test_sentence_first_parsing_keeps_indexes_and_offsets(nlp) -> None:
+    from realpolitik.nlp import parse_sentences_many
+
+    text = "Headline here\n\nFirst sentence. Second one!  Third?\n\nLast paragraph."
+    keep_odd = lambda sentences: [i % 2 == 1 for i in range(len(sentences))]  # noqa: E731
+    parsed = next(parse_sentences_many([text], nlp, select=keep_odd))
+    assert parsed.sentence_count == 5
+    assert [s.index for s in parsed.sentences] == [1, 3]
+    assert [s.text for s in parsed.sentences] == ["First sentence.", "Third?"]
+    for s in parsed.sentences:
+        assert text[s.start : s.end] == s.text
+        first = s.span[0]
+        assert parsed.char_span(s, first.i, first.i + 1) == (s.start, s.start + len(first.text))
+
+
+def test_rule_components_memo_stays_bounded(nlp) -> None:
+    from realpolitik.nlp import RuleComponents
+
+    rules = RuleComponents(nlp, max_entries=8)
+    for text in [
+        "Iran seized two ships in the Gulf.",
+        "China and Russia met on Monday.",
+        "Iran seized two ships again.",
+    ]:
+        doc = rules(nlp(text, disable=["attribute_ruler", "lemmatizer", "ner"]))
+        stock = nlp(text)
+        assert [(t.pos_, t.lemma_, str(t.morph)) for t in doc] == [
+            (t.pos_, t.lemma_, str(t.morph)) for t in stock
+        ]
+        assert len(rules.memo) <= 8 + len(doc)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from realpolitik.models import Article, InputProblem
 from realpolitik.pipeline import Deduplicator, Pipeline, RunReport
 
@@ -85,3 +87,69 @@ def test_sentence_selection_loses_no_event_of_the_seed(shared_data: Path) -> Non
     everything = Pipeline(select_sentences=False).analyse(article).events
     selected = Pipeline(select_sentences=True).analyse(article).events
     assert [e.to_dict() for e in selected] == [e.to_dict() for e in everything]
+
+
+def test_sentence_selection_loses_no_event_of_corpus_articles(shared_data: Path) -> None:
+    """Parsing only the selected sentences (two stages: lexical, then the coder's matcher on the
+    parse) gives the events of parsing every sentence, on real articles."""
+    import gzip
+    import itertools
+
+    path = shared_data / "corpus" / "allsides_world_news.jsonl.gz"
+    if not path.exists():
+        pytest.skip("AllSides corpus not in the shared data")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in itertools.islice(fh, 12)]
+    full, selected = Pipeline(select_sentences=False), Pipeline(select_sentences=True)
+    parsed = total = 0
+    for r in records:
+        article = Article(id=r.get("id", "a"), text=r["text"], date=None)
+        a = selected.analyse(article)
+        parsed, total = parsed + a.parsed, total + a.sentences
+        assert [e.to_dict() for e in a.events] == [e.to_dict() for e in full.analyse(article).events]
+    assert 0 < parsed < total  # it does skip sentences
+
+
+def test_event_words_follow_the_lexicon_codes() -> None:
+    """A sentence is worth parsing only for a word of a lexicon row with a code: every coded lemma
+    counts; a lemma whose rows all lack a code ("say") does not count alone."""
+    from realpolitik.events.lexicon import patterns
+    from realpolitik.selection import EventWords
+
+    words = EventWords()
+    coded = {
+        lemma
+        for (lemma, _), rows in patterns().items()
+        if any(r.code not in (None, "-") or r.mil_code not in (None, "-") for r in rows)
+    }
+    uncoded = {lemma for lemma, _ in patterns()} - coded
+    assert all(words([lemma]) for lemma in coded)
+    alone = [lemma for lemma in uncoded if not words.coded.word_may_trigger(lemma)]
+    assert alone and not any(words([lemma]) for lemma in alone)
+    if "say" in alone:
+        assert not words("Officials say the weather is warm .".split())
+        assert words("Officials say Iran must go .".split())  # "X must V" in a statement: a demand
+
+
+def test_selector_parses_the_window_before_an_anaphor() -> None:
+    from realpolitik.selection import SentenceSelector
+
+    selector = Pipeline()._selector
+    assert isinstance(selector, SentenceSelector)
+    sentences = [
+        s.split()
+        for s in [
+            "Vladimir Putin arrived in Ankara .",
+            "Crowds lined the streets .",
+            "Traffic was slow .",
+            "He criticized Turkey over Syria .",
+            "Nothing else happened .",
+        ]
+    ]
+    chosen = [False, False, False, True, False]
+    keep = selector.with_context(sentences, chosen)
+    # "he" looks two sentences back (the resolver's window for pronouns): those are parsed too
+    assert keep == [False, True, True, True, False]
+    # an anaphor in the window brings its own window
+    sentences[2] = "They waved flags .".split()
+    assert selector.with_context(sentences, chosen) == [True, True, True, True, False]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from realpolitik.errors import RealpolitikError
 from realpolitik.models import Article, Event, InputProblem, Mention, text_hash
-from realpolitik.selection import SentenceSelector
+from realpolitik.selection import SentenceSelector, default_selector
 
 if TYPE_CHECKING:
     from realpolitik.actors import ActorResolver
@@ -30,6 +30,9 @@ class AnalysedArticle:
     article: Article
     mentions: list[Mention]
     events: list[Event]
+    # Measures of the run, not results: left out of equality (a stored article has no such counts).
+    sentences: int = field(default=0, compare=False)  # sentences of the text
+    parsed: int = field(default=0, compare=False)  # of which parsed (see realpolitik.selection)
 
 
 @dataclass
@@ -42,6 +45,14 @@ class RunReport:
     errors: int = 0
     events: int = 0
     problems: list[InputProblem] = field(default_factory=list)
+    sentences: int = 0  # sentences of the processed articles (not in as_dict: a measure, not a count)
+    parsed_sentences: int = 0  # of which parsed
+
+    def add_analysed(self, analysed: AnalysedArticle) -> None:
+        self.processed += 1
+        self.events += len(analysed.events)
+        self.sentences += analysed.sentences
+        self.parsed_sentences += analysed.parsed
 
     def add_problem(self, problem: InputProblem) -> None:
         self.problems.append(problem)
@@ -124,13 +135,16 @@ class Pipeline:
         self.coder = coder or default_coder()
         self.n_process = max(1, n_process)
         self.select_sentences = select_sentences
+        if self.n_process > 1:
+            start_worker_server()
         self._selector: SentenceSelector | None = None
         if select_sentences:
             from realpolitik.actors.prefilter import SentencePrefilter
-            from realpolitik.events.prefilter import TriggerFilter
 
             prefilter = SentencePrefilter(self.resolver.gazetteer, self.resolver.kb)
-            self._selector = SentenceSelector(prefilter, TriggerFilter())
+            self._selector = default_selector(
+                prefilter, self.resolver.kb, self.coder, unnamed=getattr(self.resolver, "unnamed", True)
+            )
 
     # -- analysis ---------------------------------------------------------------------------
     def analyse(self, article: Article) -> AnalysedArticle:
@@ -141,7 +155,8 @@ class Pipeline:
         parsed = next(parse_sentences_many([article.text], self.nlp, select=self._selector))
         mentions = self.resolver.resolve(parsed, article.date)
         events = self.coder.code(parsed, mentions, article)
-        return AnalysedArticle(article, mentions, events)
+        total = parsed.sentence_count if parsed.sentence_count is not None else len(parsed.sentences)
+        return AnalysedArticle(article, mentions, events, sentences=total, parsed=len(parsed.sentences))
 
     def analyse_many(self, articles: Iterable[Article]) -> Iterator[AnalysedArticle]:
         """Analyse a stream of articles, in order; raises on the first failure."""
@@ -188,8 +203,7 @@ class Pipeline:
             if isinstance(analysed, InputProblem):
                 report.add_problem(analysed)
                 continue
-            report.processed += 1
-            report.events += len(analysed.events)
+            report.add_analysed(analysed)
             yield analysed
 
     def ingest(
@@ -215,8 +229,7 @@ class Pipeline:
             except RealpolitikError as exc:
                 report.add_problem(InputProblem(analysed.article.origin or analysed.article.id, str(exc)))
                 continue
-            report.processed += 1
-            report.events += len(analysed.events)
+            report.add_analysed(analysed)
         return report
 
     def _articles(
@@ -272,8 +285,35 @@ def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 # -- worker processes -----------------------------------------------------------------------
 # Workers are started with "forkserver" (no fork of a process that runs threads, such as the
-# progress display or a database client) and load the models once each.
+# progress display or a database client); the fork server has the models loaded already
+# (realpolitik.nlp.preload), so a worker's Pipeline() only picks them up from its caches.
 _WORKER: Pipeline | None = None
+
+
+def _worker_context() -> Any:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    # The fork server loads the models once; workers forked from it start with them (no effect
+    # once this process's fork server runs). "__main__" is multiprocessing's default preload.
+    ctx.set_forkserver_preload(["__main__", "realpolitik.nlp.preload"])
+    return ctx
+
+
+def start_worker_server(wait: bool = False) -> None:
+    """Start the fork server of the worker processes now, so that it loads the models while this
+    process does other work; ``wait`` returns only once it has them (a first worker has started)."""
+    ctx = _worker_context()
+    try:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    except (ImportError, AttributeError, OSError):  # the pool starts it when first needed
+        return
+    if wait:
+        proc = ctx.Process(target=int)
+        proc.start()
+        proc.join()
 
 
 def _init_worker(select_sentences: bool) -> None:
@@ -290,9 +330,7 @@ def _analyse_in_workers(
     pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 8
 ) -> Iterator[AnalysedArticle | InputProblem]:
     """Analyse in a process pool, in input order, one batch in flight while the last is consumed."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = _worker_context()
     batch_size = pipeline.n_process * per_worker
     with ctx.Pool(
         pipeline.n_process, initializer=_init_worker, initargs=(pipeline.select_sentences,)

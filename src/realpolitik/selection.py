@@ -1,35 +1,268 @@
 """Which sentences of a document are worth parsing: the actors and events stages together.
 
-A sentence can yield an event only if it has an event trigger (a lexicon lemma) and an actor: a
-name from the gazetteer, or an anaphoric word pointing back to an earlier one. The sentences that
-such a pronoun may point back to are parsed too (the last ``lookback`` sentences naming an actor),
-so the resolver still sees the antecedents. See benchmarks/README.md for what it saves and that it
-loses no event on the measured corpora.
+Parsing is most of the cost of coding an article (issue 7), so only the sentences that can yield
+an event are parsed, plus what the actor resolver needs to read them. A false "keep" costs a
+parse, a false "drop" costs an event: every test here errs on the side of keeping, and the
+events must be the same as when every sentence is parsed (tests/test_pipeline.py checks it).
+
+A sentence can yield an event only if
+
+- the coder can fire in it: a word that is a lemma of a lexicon row *with a CAMEO code*. Rows
+  without a code (speech verbs such as "say", light verbs, blocking rows, frames such as
+  "continue to") only change or pass on the code of another trigger of the same sentence; the
+  one exception is a speech verb over a clause with "must"/"should"/"has to", which the coder
+  reads as a demand or an appeal. The sets come from the lexicon's rows, so the test stays as
+  selective as the lexicon's coded words are rare, however many rows it grows;
+- and it names an actor (a gazetteer form, or a noun such as "police" or a title such as "Prime
+  Minister" that the resolver reads as an unnamed actor) or has an anaphor (a phrase of the
+  knowledge base's anaphora table: "they", "the two leaders") whose antecedent may be within the
+  resolver's window before it.
+
+Selection runs in two stages (realpolitik.nlp.parse_sentences_many). First on the tokens alone
+(:class:`EventWords`: a word that *may* be such a lemma, inflections undone by rule), which picks
+the candidates; these are tagged, lemmatised and parsed without NER. Then on that parse, with
+the coder's own matcher (:class:`CoderTriggers`: lemma, part of speech, particles, objects):
+only the sentences in which it fires go on to NER (half the cost of spaCy's pipeline) and to
+the resolver and the coder. For each of those with an anaphor, the sentences of the window
+before it are kept too: the resolver takes antecedents from them, and an unknown person or a
+plural subject named there stops a pronoun from reaching further back; an anaphor among them
+brings its own window in turn (a pronoun resolved there is an antecedent for the next).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from realpolitik.actors.kb import KnowledgeBase
 from realpolitik.actors.prefilter import SentencePrefilter
 from realpolitik.events.prefilter import TriggerFilter
 
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from realpolitik.events.coder import EventCoder
+
+# How many sentences back the resolver looks for an antecedent (ActorResolver._antecedent): 2 for
+# the pronoun kinds of anaphora.tsv ("he", "they"), 3 for the others ("the two countries").
+ANTECEDENT_WINDOW = 3
+PRONOUN_WINDOW = 2
+PRONOUN_KINDS = frozenset({"plural", "person"})
+# "X has to V", "X needs to V": the coder's demand reading of a statement (modality.clause_modal),
+# besides the modal words of data/modality_cues.tsv.
+_HAVE_NEED_FORMS = frozenset("have has had having 've 'd need needs needed needing".split())
+
+
+class _LemmaWords(TriggerFilter):
+    """TriggerFilter's word -> possible lemmas mapping, over a given lemma set."""
+
+    def __init__(self, lemmas: Iterable[str]) -> None:
+        super().__init__()
+        self.lemmas = frozenset(lemmas)
+        self._cache = {}
+
+
+class EventWords:
+    """Can the coder emit an event from a sentence with these words? (False only when it cannot.)"""
+
+    def __init__(self) -> None:
+        from realpolitik.events.lexicon import patterns
+        from realpolitik.events.modality import cues
+
+        coded: set[str] = set()
+        speech: set[str] = set()
+        for (lemma, _pos), rows in patterns().items():
+            if any(_has_code(r.code) or _has_code(r.mil_code) for r in rows):
+                coded.add(lemma)
+            if any(r.frame == "speech" for r in rows):
+                speech.add(lemma)
+        self.coded = _LemmaWords(coded)
+        self.speech = _LemmaWords(speech - coded)
+        self.modal = (
+            frozenset(w for w, kind in cues().items() if kind in ("demand_modal", "appeal_modal"))
+            | _HAVE_NEED_FORMS
+        )
+
+    def __call__(self, words: Iterable[str]) -> bool:
+        words = list(words)
+        if any(self.coded.word_may_trigger(w) for w in words):
+            return True
+        return any(self.speech.word_may_trigger(w) for w in words) and any(
+            w.lower() in self.modal for w in words
+        )
+
+
+def _has_code(code: str | None) -> bool:
+    return code is not None and code != "-"
+
+
+class Anaphors:
+    """How far back the anaphors of a sentence ("they", "both countries") may find an antecedent:
+    0 without one, else the largest window of the anaphora table's phrases found in it.
+
+    Phrases are matched as the resolver matches them (lower-cased token sequences)."""
+
+    def __init__(self, phrases: Mapping[str, tuple[str, str]]) -> None:
+        self.windows: dict[tuple[str, ...], int] = {
+            tuple(p.lower().split()): PRONOUN_WINDOW if kind in PRONOUN_KINDS else ANTECEDENT_WINDOW
+            for p, (kind, _arg) in phrases.items()
+        }
+        self.first: dict[str, int] = {}
+        for p in self.windows:
+            self.first[p[0]] = max(self.first.get(p[0], 0), len(p))
+
+    def __call__(self, words: list[str]) -> int:
+        lower = [w.lower() for w in words]
+        window = 0
+        for i, w in enumerate(lower):
+            longest = self.first.get(w)
+            if not longest:
+                continue
+            for n in range(min(longest, len(lower) - i), 0, -1):
+                # every length, not just the longest: the resolver falls back to a shorter phrase
+                # when the longer one is part of a name
+                window = max(window, self.windows.get(tuple(lower[i : i + n]), 0))
+        return window
+
+
+class ActorNouns:
+    """Does a sentence hold a noun that names an actor without a name ("police", "officials",
+    "Prime Minister" before an unknown name)? The head words of the knowledge base's unnamed.tsv
+    phrases (modifier-only rows excepted) and the last words of its person titles (sectors.tsv)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        heads = {p.split()[-1] for p, rule in kb.unnamed.items() if rule.role != "modifier"}
+        titles = {p.split()[-1] for p, rule in kb.sectors.items() if rule.person}
+        self.words = frozenset(w.lower() for w in heads | titles)
+
+    def __call__(self, words: list[str]) -> bool:
+        return any(w.lower() in self.words for w in words)
+
 
 class SentenceSelector:
-    def __init__(self, actors: SentencePrefilter, triggers: TriggerFilter, lookback: int = 2) -> None:
+    """``selector(sentences)``: which sentences of a document to parse, from their token texts."""
+
+    def __init__(
+        self,
+        actors: SentencePrefilter,
+        events: EventWords | TriggerFilter,
+        anaphors: Anaphors,
+        nouns: ActorNouns | None = None,
+    ) -> None:
         self.actors = actors
-        self.triggers = triggers
-        self.lookback = lookback
+        self.events = events
+        self.anaphors = anaphors
+        self.nouns = nouns
+
+    def names(self, words: list[str]) -> bool:
+        """May the sentence name an actor itself (not through an anaphor)?"""
+        return self.actors.names_actor(words) or (self.nouns is not None and self.nouns(words))
 
     def __call__(self, sentences: list[list[str]]) -> list[bool]:
-        names = [self.actors.names_actor(words) for words in sentences]
-        keep = [False] * len(sentences)
-        named_before: list[int] = []  # indexes of earlier sentences that name an actor
-        for i, words in enumerate(sentences):
-            refers = bool(named_before) and self.actors.may_refer_back(words)
-            if (names[i] or refers) and self.triggers(words):
-                keep[i] = True
-                if refers:
-                    for j in named_before[-self.lookback :]:
-                        keep[j] = True
-            if names[i]:
-                named_before.append(i)
+        return self.with_context(sentences, self.candidates(sentences))
+
+    def candidates(self, sentences: list[list[str]]) -> list[bool]:
+        """Sentences with an actor (or an anaphor that may reach one) and a word that may fire."""
+        _, reach = self._lexical(sentences)
+        return [reach[i] and self.events(words) for i, words in enumerate(sentences)]
+
+    def with_context(self, sentences: list[list[str]], chosen: list[bool]) -> list[bool]:
+        """The chosen sentences, and the window before each chosen anaphor: antecedents and the
+        blockers between them. Anaphors in a window bring their own window in turn (a pronoun
+        resolved there is an antecedent for the next)."""
+        window = [self.anaphors(words) for words in sentences]
+        keep = list(chosen)
+        pending = [i for i, c in enumerate(chosen) if c and window[i]]
+        done: set[int] = set()
+        while pending:
+            i = pending.pop()
+            if i in done:
+                continue
+            done.add(i)
+            for j in range(max(0, i - window[i]), i):
+                keep[j] = True
+                if window[j]:
+                    pending.append(j)
         return keep
+
+    def _lexical(self, sentences: list[list[str]]) -> tuple[list[int], list[bool]]:
+        """Per sentence: the window of its anaphors (0: none), and whether it names an actor or has
+        an anaphor that may reach one (named within its window, directly or through a chain of
+        anaphors)."""
+        window = [self.anaphors(words) for words in sentences]
+        reach = [False] * len(sentences)
+        last = -(10**9)
+        for i, words in enumerate(sentences):
+            reach[i] = self.names(words) or (window[i] > 0 and i - last <= window[i])
+            if reach[i]:
+                last = i
+        return window, reach
+
+
+class CoderTriggers:
+    """Does a sentence, tagged, lemmatised and parsed (no NER), hold a word that the coder turns
+    into a coded frame? Asks the coder's own matcher (``EventCoder._match``: lemma, part of speech,
+    particles, objects), so it is exactly as strict as the coder. The only frames that get a code
+    without a coded row are speech verbs over a "must"/"should" clause (the coder's demand and
+    appeal reading), checked the coder's way too."""
+
+    def __init__(self, coder: EventCoder) -> None:
+        self.coder = coder
+
+    @staticmethod
+    def usable(coder: object) -> bool:
+        """Has this coder the matcher asked here (a coder of another kind may not)?"""
+        return callable(getattr(coder, "_match", None))
+
+    def __call__(self, doc: Doc) -> bool:
+        from realpolitik.events.modality import clause_modal
+
+        for tok in doc:
+            pat, _kind = self.coder._match(tok)
+            if pat is None:
+                continue
+            if _has_code(pat.code) or _has_code(pat.mil_code):
+                return True
+            if pat.frame == "speech" and any(c.dep_ == "ccomp" and clause_modal(c) for c in tok.children):
+                return True
+        return False
+
+
+class TwoStageSelector(SentenceSelector):
+    """Selects in two steps (see realpolitik.nlp.parse_sentences_many): the lexical candidates are
+    parsed without NER, and only those in which the coder can fire (``fires``), with the context
+    their anaphors need, go on to NER and to the resolver and the coder."""
+
+    def __init__(
+        self,
+        actors: SentencePrefilter,
+        events: EventWords | TriggerFilter,
+        anaphors: Anaphors,
+        fires: CoderTriggers,
+        nouns: ActorNouns | None = None,
+    ) -> None:
+        super().__init__(actors, events, anaphors, nouns=nouns)
+        self.fires = fires
+
+    def __call__(self, sentences: list[list[str]]) -> list[bool]:
+        return self.candidates(sentences)
+
+    def refine(self, sentences: list[list[str]], docs: Mapping[int, Doc]) -> list[bool]:
+        chosen = [False] * len(sentences)
+        for i, doc in docs.items():
+            chosen[i] = self.fires(doc)
+        return self.with_context(sentences, chosen)
+
+
+def default_selector(
+    actors: SentencePrefilter, kb: KnowledgeBase, coder: EventCoder | None = None, unnamed: bool = True
+) -> SentenceSelector:
+    """The selector the pipeline uses: lexicon-coded triggers, the knowledge base's anaphora
+    phrases, its actor nouns when the resolver codes unnamed actors (``unnamed``), and a second
+    stage on the parse when the coder's matcher is available."""
+    nouns = ActorNouns(kb) if unnamed else None
+    if coder is not None and CoderTriggers.usable(coder):
+        return TwoStageSelector(
+            actors, EventWords(), Anaphors(kb.anaphora), CoderTriggers(coder), nouns=nouns
+        )
+    return SentenceSelector(actors, EventWords(), Anaphors(kb.anaphora), nouns=nouns)
