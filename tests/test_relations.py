@@ -128,6 +128,20 @@ def test_events_frame_flattens_and_types() -> None:
     assert df["title"].iloc[0].startswith("Title doc")
 
 
+def test_events_frame_counts_far_dates_as_undated() -> None:
+    # "in 1099" resolved by the date coder, or an article dated 0001-01-01: pandas timestamps
+    # cannot hold them, and one such event once made every analysis of a whole store fail.
+    rows = [
+        ev("CHN", "RUS", 1, 1.0, "1099-12-22"),
+        ev("CHN", "RUS", 1, 1.0, date(1, 1, 1)),
+        ev("CHN", "RUS", 3, -2.0, "2024-01-03"),
+    ]
+    df = events_frame(rows)
+    assert df["date"].isna().tolist() == [True, True, False]
+    series = dyad_series(df, "CHN", "RUS", freq="month")
+    assert int(series["events"].sum()) == 1  # only the dated event is placed in time
+
+
 def test_events_frame_empty_has_columns() -> None:
     df = events_frame([])
     assert "event_id" in df.columns and len(df) == 0

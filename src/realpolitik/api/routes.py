@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from realpolitik import __version__
 from realpolitik.api import analysis
-from realpolitik.api.state import DATE_MAX, DATE_MIN, ServerState
+from realpolitik.api.state import ServerState
 from realpolitik.errors import RealpolitikError
+from realpolitik.relations.frame import DATE_MAX, DATE_MIN
 from realpolitik.store.store import NotFoundError
 
 

@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -23,28 +22,6 @@ if TYPE_CHECKING:
     from realpolitik.store import Store
 
 _CACHE_SIZE = 64
-
-# The dates the server places in time. The relations analyses compute with pandas timestamps
-# (nanoseconds: years 1677 to 2262), and their windows (up to 100 years) and periods reach beyond
-# the dates themselves, so the server keeps well inside: query dates outside are refused (400), and
-# a stored event dated outside (an article dated 0001-01-01 is accepted by ingest) counts as undated
-# in the analyses instead of making every relations page fail. Found by the schemathesis run.
-DATE_MIN = date(1800, 1, 1)
-DATE_MAX = date(2199, 12, 31)
-
-
-def placeable(row: dict[str, Any]) -> dict[str, Any]:
-    """``row`` (an event dict), with its date dropped when it is outside DATE_MIN..DATE_MAX."""
-    value = row.get("date")
-    if value is None:
-        return row
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    except ValueError:
-        day = None  # not a date the analyses could read either
-    if day is not None and DATE_MIN <= day <= DATE_MAX:
-        return row
-    return {**row, "date": None}
 
 
 def _default_pipeline() -> Pipeline:
@@ -139,7 +116,7 @@ class ServerState:
         def compute() -> pd.DataFrame:
             from realpolitik.relations.frame import events_frame
 
-            rows = [placeable(r) for r in self.store.events(limit=None)]
+            rows = self.store.events(limit=None)
             return events_frame(rows, origin=self.store.location)
 
         return self.cached("events_frame", compute)

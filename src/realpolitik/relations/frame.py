@@ -88,6 +88,26 @@ def _sub(row: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+# The dates the analyses place in time. They compute with pandas timestamps (nanoseconds: years
+# 1677 to 2262) and their windows and periods reach beyond the dates themselves, so an event dated
+# outside this range (an article dated 0001-01-01, "in 1099" resolved by the date coder) counts as
+# undated instead of making every analysis of the store fail.
+DATE_MIN = date(1800, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+
+
+def _placeable_date(value: Any) -> Any:
+    """``value``, or None when it is an ISO date outside DATE_MIN..DATE_MAX (text that is not a
+    date is left for the frame's own check to report)."""
+    if value is None:
+        return None
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return value
+    return value if DATE_MIN <= day <= DATE_MAX else None
+
+
 def _flat(row: Mapping[str, Any], line: int, origin: str) -> dict[str, Any]:
     missing = [k for k in _REQUIRED if row.get(k) in (None, "")]
     if missing:
@@ -107,7 +127,7 @@ def _flat(row: Mapping[str, Any], line: int, origin: str) -> dict[str, Any]:
         "sentence_index": row.get("sentence_index"),
         "span_start": span[0] if len(span) > 0 else None,
         "span_end": span[1] if len(span) > 1 else None,
-        "date": row.get("date"),
+        "date": _placeable_date(row.get("date")),
         "date_basis": row.get("date_basis"),
         "source_text": src.get("text"),
         "source_code": str(src["code"]).upper(),
