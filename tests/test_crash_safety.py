@@ -126,8 +126,17 @@ def write_input(path: Path, seed: int = 8) -> None:
             fh.write(json.dumps(record) + "\n")
 
 
+# Save batches smaller than the input, so that kills land between commits as well as inside one.
+ENV = {**os.environ, "REALPOLITIK_SAVE_BATCH": "8"}
+
+
 def command(source: Path, db: Path) -> list[str]:
     return [str(BIN), "ingest", str(source), "--db", str(db), "--quiet"]
+
+
+def run_ingest(source: Path, db: Path | str) -> subprocess.CompletedProcess[str]:
+    """One whole ingest, to its end."""
+    return subprocess.run(command(source, db), capture_output=True, text=True, timeout=300, env=ENV)
 
 
 def sizes(db: Path) -> tuple[int, int]:
@@ -155,7 +164,7 @@ class Timeline:
 def run_watched(source: Path, db: Path) -> Timeline:
     """Run ingest to the end, watching the files: where are the phases?"""
     started = time.monotonic()
-    proc = subprocess.Popen(command(source, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command(source, db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
     changes: list[tuple[float, tuple[int, int]]] = []
     last = (-2, -2)
     while proc.poll() is None:
@@ -210,7 +219,9 @@ def run_killed(
     finished before.
     """
     started = time.monotonic()
-    proc = subprocess.Popen(command(source, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command(source, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
     if phase == "startup":  # a random moment before the store file appears
         deadline = started + rng.uniform(0, ref.db_created)
         while proc.poll() is None and time.monotonic() < deadline and sizes(db)[0] < 0:
@@ -343,7 +354,7 @@ class Harness:
             run_killed(self.source, db, "writing", self.timeline, rng)
             if self.check_after_kill(db, f"trial {number} after a second kill") is None:
                 unopenable += 1
-        done = subprocess.run(command(self.source, db), capture_output=True, text=True, timeout=300)
+        done = run_ingest(self.source, db)
         assert done.returncode == 0, f"trial {number}: re-run failed: {done.stderr}"
         check_complete(snapshot(db), self.reference, f"trial {number} after the re-run")
         for path in (db, db.with_name(db.name + ".wal")):
@@ -384,7 +395,7 @@ def test_sigkill_during_ingest_leaves_a_consistent_store(harness: Harness) -> No
 def test_rerun_of_a_complete_ingest_changes_nothing(harness: Harness) -> None:
     db = harness.workdir / "twice.duckdb"
     shutil.copy(harness.workdir / "reference.duckdb", db)
-    done = subprocess.run(command(harness.source, db), capture_output=True, text=True, timeout=300)
+    done = run_ingest(harness.source, db)
     assert done.returncode == 0, done.stderr
     check_complete(snapshot(db), harness.reference, "second complete run")
 
@@ -497,7 +508,7 @@ def pg_snapshot(url: str) -> Snapshot:
 
 def pg_run_watched(source: Path, url: str, app: str, schema: str, watcher: PgWatcher) -> PgTimeline:
     started = time.monotonic()
-    proc = subprocess.Popen(command(source, url), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command(source, url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
     connected = schema_at = first = None
     transactions = 0
     while proc.poll() is None:
@@ -537,7 +548,9 @@ def pg_run_killed(
     since the start, whether the run had finished before, and whether the ingest was inside a
     writing transaction (the last look before the kill)."""
     started = time.monotonic()
-    proc = subprocess.Popen(command(source, url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command(source, url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
     st = PgState(False, False, -1)
     target = rng.randint(1, N_ARTICLES) if phase == "writing" else rng.randint(0, N_ARTICLES - 1)
     deadline: float | None = None
@@ -619,7 +632,7 @@ class PgHarness:
             if second:  # kill the recovery run too, in the middle of a save, then check again
                 pg_run_killed(self.source, url, app, name, w, "transaction", self.timeline, rng)
                 check_consistent(pg_snapshot(url), self.reference, f"trial {number} after a second kill")
-            done = subprocess.run(command(self.source, url), capture_output=True, text=True, timeout=300)
+            done = run_ingest(self.source, url)
             assert done.returncode == 0, f"trial {number}: re-run failed: {done.stderr}"
             check_complete(pg_snapshot(url), self.reference, f"trial {number} after the re-run")
         finally:
@@ -630,7 +643,7 @@ class PgHarness:
 
     def complete_twice(self) -> Snapshot:
         """The same run again over the reference's complete store: it must change nothing."""
-        done = subprocess.run(command(self.source, self.ref_url), capture_output=True, text=True, timeout=300)
+        done = run_ingest(self.source, self.ref_url)
         assert done.returncode == 0, done.stderr
         return pg_snapshot(self.ref_url)
 

@@ -153,3 +153,23 @@ def test_selector_parses_the_window_before_an_anaphor() -> None:
     # an anaphor in the window brings its own window
     sentences[2] = "They waved flags .".split()
     assert selector.with_context(sentences, chosen) == [True, True, True, True, False]
+
+
+def test_a_refused_save_batch_is_saved_article_by_article(tmp_path: Path) -> None:
+    """One article the store refuses costs only that article, not its whole save batch."""
+    from realpolitik.errors import StoreError
+    from realpolitik.pipeline import AnalysedArticle, _save_batch
+    from realpolitik.store import open_store
+
+    articles = [Article(id=f"a{i}", text=f"Text {i}.", origin=f"in.jsonl:{i}") for i in range(3)]
+    batch = [AnalysedArticle(a, [], []) for a in articles]
+
+    with open_store(tmp_path / "rp.duckdb") as store:
+        store.save_article(batch[1].article, [], [])  # already there: the batch is refused
+        report = RunReport()
+        _save_batch(store, batch, report)
+        assert report.processed == 2 and len(report.problems) == 1
+        assert "a1" in str(report.problems[0]) and "already stored" in str(report.problems[0])
+        assert sorted(r[0] for r in store._rows("SELECT id FROM articles")) == ["a0", "a1", "a2"]
+        with pytest.raises(StoreError):
+            store.save_articles([(a.article, [], []) for a in batch])

@@ -24,6 +24,7 @@ import pytest
 from realpolitik.api import create_app
 from realpolitik.api.testing import ARTICLES, FakePipeline, build_article, build_store
 from realpolitik.errors import StoreError
+from realpolitik.pipeline import SAVE_BATCH
 from realpolitik.store import open_store, schema
 from realpolitik.store.postgres_store import normalise_url, redact, to_pyformat
 
@@ -244,14 +245,14 @@ def synthetic_articles(n: int) -> list[dict[str, str]]:
     for i in range(n):
         a, b = PAIRS[i % len(PAIRS)]
         verb = VERBS[i % len(VERBS)]
-        day = f"2024-{1 + i % 12:02d}-{1 + i:02d}"
+        day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
         text = (
             f"{a} {verb} {b} on Monday over trade talks number {i}. "
             f"Officials in {b} said {a} had broken an agreement signed in {2000 + i}. "
             f"{a.split()[-1]} and {b.split()[-1]} will meet again next month, a spokesman said."
         )
         out.append(
-            {"id": f"syn-{i:02d}", "title": f"{a} {verb} {b}", "date": day, "source": "Synthetic Wire",
+            {"id": f"syn-{i:03d}", "title": f"{a} {verb} {b}", "date": day, "source": "Synthetic Wire",
              "url": f"https://news.example/{i}", "text": text}
         )  # fmt: skip
     return out
@@ -260,7 +261,8 @@ def synthetic_articles(n: int) -> list[dict[str, str]]:
 def test_reads_keep_succeeding_while_an_ingest_writes(pg_location: str, tmp_path: Path) -> None:
     if not CLI.exists():
         pytest.skip(f"the realpolitik command is not installed next to {sys.executable}")
-    articles = synthetic_articles(20)
+    # More articles than one save batch (pipeline.SAVE_BATCH), so that reads fall between commits.
+    articles = synthetic_articles(4 * SAVE_BATCH)
     source = tmp_path / "news.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
     open_store(pg_location).close()  # the schema exists before the reader starts

@@ -623,3 +623,52 @@ def test_creation_removes_files_abandoned_by_a_killed_creator(tmp_path: Path) ->
         assert store.count_articles() == 0
     assert not any(f.exists() for f in stale)
     assert alive.exists()  # another live process may still be creating it
+
+
+def _batch() -> list[tuple[Article, list[Mention], list[Event]]]:
+    """Three articles; CHNGOV is named differently in the first and the third (the later wins)."""
+    renamed = Actor("CHNGOV", "Beijing", "CHN", "GOV", "state")
+    return [
+        (article("b1", "China met Russia."), [mention(CHNGOV, 0), mention(RUS, 10)],
+         [event("b1", CHNGOV, RUS, "036", date(2024, 3, 1))]),
+        (article("b2", "Ukraine accused the UN."), [mention(UKR, 0), mention(UNO, 20)],
+         [event("b2", UKR, UNO, "112", None), event("b2", UKR, None, "190", None, span=(1, 5))]),
+        (article("b3", "Beijing and the USA."), [mention(renamed, 0), mention(USA, 12)],
+         [event("b3", renamed, USA, "042", date(2024, 3, 2))]),
+    ]  # fmt: skip
+
+
+def _contents(s: Store) -> list[list[tuple[Any, ...]]]:
+    return [
+        sorted(map(tuple, s._rows(f"SELECT {cols} FROM {table}")))
+        for table, cols in (
+            ("articles", "id, title, text, date, content_hash"),
+            ("actors", "code, name, country, sector, kind"),
+            ("mentions", "*"),
+            ("events", "*"),
+        )
+    ]
+
+
+def test_save_articles_stores_what_saving_one_by_one_stores(store_location: str, tmp_path: Path) -> None:
+    with open_store(store_location) as batched:
+        batched.save_articles(_batch())
+        got = _contents(batched)
+    with open_store(tmp_path / "one-by-one.duckdb") as single:
+        for item in _batch():
+            single.save_article(*item)
+        want = _contents(single)
+    assert got == want
+    assert ("CHNGOV", "Beijing", "CHN", "GOV", "state") in got[1]  # the later resolution's name
+
+
+def test_save_articles_is_all_or_nothing(store: Store) -> None:
+    first, second, third = _batch()
+    store.save_article(*second)
+    before = _contents(store)
+    with pytest.raises(StoreError, match="'b2' is already stored"):
+        store.save_articles([first, second, third])
+    assert _contents(store) == before  # neither b1 nor b3 was written
+    with pytest.raises(StoreError, match="twice"):
+        store.save_articles([first, first])
+    assert _contents(store) == before

@@ -8,6 +8,8 @@ This is the Python API the CLI, the REST API and the benchmarks are thin layers 
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -220,16 +222,19 @@ class Pipeline:
         report = report if report is not None else RunReport()
         dedup = Deduplicator()
         articles = self._articles(sources, limits, report, dedup, store, on_progress, stdin)
+        pending: list[AnalysedArticle] = []
+        started = 0.0
         for analysed in self._analysed(articles):
             if isinstance(analysed, InputProblem):
                 report.add_problem(analysed)
                 continue
-            try:
-                store.save_article(analysed.article, analysed.mentions, analysed.events)
-            except RealpolitikError as exc:
-                report.add_problem(InputProblem(analysed.article.origin or analysed.article.id, str(exc)))
-                continue
-            report.add_analysed(analysed)
+            if not pending:
+                started = time.monotonic()
+            pending.append(analysed)
+            if len(pending) >= SAVE_BATCH or time.monotonic() - started > SAVE_BATCH_SECONDS:
+                _save_batch(store, pending, report)
+                pending = []
+        _save_batch(store, pending, report)
         return report
 
     def _articles(
@@ -314,6 +319,32 @@ def start_worker_server(wait: bool = False) -> None:
         proc = ctx.Process(target=int)
         proc.start()
         proc.join()
+
+
+# Articles saved per transaction by ``ingest`` (one commit and one insert per table for the batch
+# cost DuckDB about a tenth of saving its articles one by one), and the longest an analysed article
+# waits for its batch: a kill loses at most one unsaved batch, which the next run of the same ingest
+# codes again. REALPOLITIK_SAVE_BATCH sets the size (1: a transaction per article).
+SAVE_BATCH = max(1, int(os.environ.get("REALPOLITIK_SAVE_BATCH") or 32))
+SAVE_BATCH_SECONDS = 2.0
+
+
+def _save_batch(store: Store, batch: list[AnalysedArticle], report: RunReport) -> None:
+    """Save ``batch`` in one transaction; if the store refuses it, save its articles one by one
+    so that one bad article is reported alone and the others are kept."""
+    try:
+        store.save_articles([(a.article, a.mentions, a.events) for a in batch])
+    except RealpolitikError:
+        for analysed in batch:
+            try:
+                store.save_article(analysed.article, analysed.mentions, analysed.events)
+            except RealpolitikError as exc:
+                report.add_problem(InputProblem(analysed.article.origin or analysed.article.id, str(exc)))
+                continue
+            report.add_analysed(analysed)
+        return
+    for analysed in batch:
+        report.add_analysed(analysed)
 
 
 def _init_worker(select_sentences: bool) -> None:

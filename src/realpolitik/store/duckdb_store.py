@@ -69,6 +69,28 @@ class DuckDBBackend:
         cur = self.con.execute(self.sql(statement), list(params))
         return cur.fetchall() if cur.description else []
 
+    def insert_rows(
+        self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]], suffix: str = ""
+    ) -> None:
+        """``INSERT INTO table (cols) SELECT ... ON ...`` from an Arrow table of ``rows``: binding
+        thousands of parameters of a multi-row VALUES costs DuckDB several times more (a batch
+        of 32 articles: 0.3 s against 0.06 s). Table and column names are the Store's constants."""
+        import pyarrow as pa
+
+        try:
+            data = pa.table({col: pa.array([row[i] for row in rows]) for i, col in enumerate(cols)})
+        except (pa.ArrowException, UnicodeError, ValueError, TypeError):
+            # Arrow refuses what a bound parameter may carry (mixed types, lone surrogates):
+            # the caller's portable path reports it as such.
+            raise NotImplementedError from None
+        view = "_realpolitik_rows"
+        names = ", ".join(cols)
+        self.con.register(view, data)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {view}{suffix}")
+        finally:
+            self.con.unregister(view)
+
     def table_exists(self, table: str) -> bool:
         rows = self.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [table])
         return bool(rows[0][0])

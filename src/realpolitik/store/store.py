@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from realpolitik.errors import StoreError
-from realpolitik.models import ActorRef, Article, CameoCode, Event, Mention, PloverType
+from realpolitik.models import Actor, ActorRef, Article, CameoCode, Event, Mention, PloverType
 from realpolitik.store.schema import Backend
 
 _ARTICLE_COLS = (
@@ -417,30 +417,92 @@ class Store:
                 raise
             raise StoreError(f"{self.location}: cannot save {where}, nothing was written: {e}") from e
 
+    def save_articles(self, batch: Sequence[tuple[Article, list[Mention], list[Event]]]) -> None:
+        """Store several articles, each with its actors, mentions and events, in ONE transaction:
+        all or nothing. The stored result is the same as ``save_article`` of each in turn; one
+        commit and one multi-row insert per table for the whole batch is what makes a bulk ingest
+        faster (a commit and five statements an article cost about 20 ms in DuckDB). Any
+        problem (an id already stored, a bad row) refuses the whole batch: the caller may then
+        save its articles one by one to find the culprit."""
+        if len(batch) == 1:
+            self.save_article(*batch[0])
+            return
+        if not batch:
+            return
+        if self.read_only:
+            raise StoreError(f"{self.location}: opened read-only, cannot save {len(batch)} articles")
+        ids = [article.id for article, _, _ in batch]
+        if len(set(ids)) != len(ids):
+            raise StoreError(f"cannot save a batch that holds an article id twice: {ids}")
+        for article, _, events in batch:
+            if any(ev.doc_id != article.id for ev in events):
+                raise StoreError(f"cannot save article {article.id!r}: it has an event of another article")
+        try:
+            self._db.begin()
+        except self._db.errors as e:
+            raise StoreError(f"{self.location}: cannot start a transaction: {e}") from e
+        try:
+            stored = self._rows(f"SELECT id FROM articles WHERE id IN ({_placeholders(len(ids))})", ids)
+            if stored:
+                raise StoreError(f"{self.location}: article {stored[0][0]!r} is already stored")
+            self._insert("articles", _ARTICLE_COLS, [self._article_row(a) for a, _, _ in batch])
+            # As if saved in turn: within an article its first mention of a code names the actor,
+            # and a later article's resolution replaces an earlier one's.
+            actors: dict[str, Actor] = {}
+            for _, mentions, _ in batch:
+                actors.update({m.actor.code: m.actor for m in reversed(mentions)})
+            events = [ev for _, _, evs in batch for ev in evs]
+            self._upsert_actor_rows(actors, events)
+            self._insert(
+                "mentions", _MENTION_COLS, [row for a, ms, _ in batch for row in self._mention_rows(a.id, ms)]
+            )
+            self._insert_events(events)
+            self._db.commit()
+        except BaseException as e:
+            try:
+                self._db.rollback()
+            except self._db.errors:
+                pass
+            if isinstance(e, StoreError) or not isinstance(e, Exception):
+                raise
+            where = f"{self.location}: cannot save {len(batch)} articles"
+            raise StoreError(f"{where}, nothing was written: {e}") from e
+
     def _insert_article(self, a: Article) -> None:
+        self._insert("articles", _ARTICLE_COLS, [self._article_row(a)])
+
+    @staticmethod
+    def _article_row(a: Article) -> tuple[Any, ...]:
         metadata = json.dumps(a.metadata, ensure_ascii=False, sort_keys=True, default=str)
         ingested = datetime.now(UTC).replace(tzinfo=None)
-        self._db.execute(
-            f"INSERT INTO articles ({', '.join(_ARTICLE_COLS)}) VALUES ({_placeholders(len(_ARTICLE_COLS))})",
-            [
-                a.id,
-                a.title,
-                a.text,
-                a.date,
-                a.date_source,
-                a.publisher,
-                a.url,
-                a.attributed_to,
-                a.origin,
-                a.content_hash,
-                metadata,
-                ingested,
-            ],
+        return (
+            a.id,
+            a.title,
+            a.text,
+            a.date,
+            a.date_source,
+            a.publisher,
+            a.url,
+            a.attributed_to,
+            a.origin,
+            a.content_hash,
+            metadata,
+            ingested,
         )
 
     def _insert(self, table: str, cols: Sequence[str], rows: list[tuple[Any, ...]], suffix: str = "") -> None:
         """Multi-row ``INSERT ... VALUES (..), (..)``: portable and far faster in DuckDB than
-        executemany. Chunked to stay under PostgreSQL's 65535 bind parameters."""
+        executemany. Chunked to stay under PostgreSQL's 65535 bind parameters. A backend with
+        an ``insert_rows`` of its own (DuckDB: from an Arrow table) uses it."""
+        if not rows:
+            return
+        bulk = getattr(self._db, "insert_rows", None)
+        if bulk is not None:
+            try:
+                bulk(table, cols, rows, suffix)
+                return
+            except NotImplementedError:
+                pass
         one = f"({_placeholders(len(cols))})"
         for i in range(0, len(rows), _CHUNK):
             chunk = rows[i : i + _CHUNK]
@@ -449,9 +511,11 @@ class Store:
             self._db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES {values}{suffix}", params)
 
     def _upsert_actors(self, mentions: list[Mention], events: list[Event]) -> None:
+        self._upsert_actor_rows({m.actor.code: m.actor for m in reversed(mentions)}, events)
+
+    def _upsert_actor_rows(self, actors: dict[str, Actor], events: list[Event]) -> None:
         # Mentions carry the full Actor: upsert, so the latest resolution of a code wins.
         # One row per code: PostgreSQL refuses to update the same row twice in one statement.
-        actors = {m.actor.code: m.actor for m in reversed(mentions)}
         self._insert(
             "actors",
             _ACTOR_COLS,
@@ -471,12 +535,15 @@ class Store:
         )
 
     def _insert_mentions(self, article_id: str, mentions: list[Mention]) -> None:
-        rows = [
+        self._insert("mentions", _MENTION_COLS, self._mention_rows(article_id, mentions))
+
+    @staticmethod
+    def _mention_rows(article_id: str, mentions: list[Mention]) -> list[tuple[Any, ...]]:
+        return [
             (f"{article_id}#{i}", article_id, m.sentence_index, m.start, m.end, m.text, m.actor.code, m.via,
              float(m.confidence))
             for i, m in enumerate(mentions)
         ]  # fmt: skip
-        self._insert("mentions", _MENTION_COLS, rows)
 
     def _insert_events(self, events: list[Event]) -> None:
         unique = {e.event_id: e for e in reversed(events)}  # first occurrence wins
