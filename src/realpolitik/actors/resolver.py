@@ -150,6 +150,24 @@ class _DocState:
     seen_persons: set[str] = field(default_factory=set)
 
 
+def _span_mention(
+    parsed: ParsedText, sent: Sentence, start: int, end: int, actor: Actor, via: str, confidence: float
+) -> Mention:
+    """The mention of ``actor`` by tokens [start, end) of ``sent``, with document offsets."""
+    cs, ce = parsed.char_span(sent, start, end)
+    return Mention(
+        text=parsed.text[cs:ce],
+        start=cs,
+        end=ce,
+        sentence_index=sent.index,
+        token_start=start,
+        token_end=end,
+        actor=actor,
+        via=via,
+        confidence=confidence,
+    )
+
+
 class ActorResolver:
     """Resolve actor mentions in parsed text. Build once, reuse: tables and lookups are precomputed."""
 
@@ -953,20 +971,7 @@ class ActorResolver:
             actor = (
                 self.kb.state_actor(country, sector) if country is not None else self.kb.unnamed_actor(sector)
             )
-            cs, ce = parsed.char_span(sent, start, i + 1)
-            out.append(
-                Mention(
-                    text=parsed.text[cs:ce],
-                    start=cs,
-                    end=ce,
-                    sentence_index=sent.index,
-                    token_start=start,
-                    token_end=i + 1,
-                    actor=actor,
-                    via="sector",
-                    confidence=CONF_UNNAMED,
-                )
-            )
+            out.append(_span_mention(parsed, sent, start, i + 1, actor, "sector", CONF_UNNAMED))
             covered.update(range(start, i + 1))
         return out
 
@@ -1058,20 +1063,9 @@ class ActorResolver:
         else:
             # A person, as "Portuguese President <unknown>" is: kind person, named, the title's sector.
             sector = rule.sector
-        cs, ce = parsed.char_span(sent, t_start, b)
         ns, ne = parsed.char_span(sent, name_start, b)
         person = Actor(code=sector, name=parsed.text[ns:ne], country=None, sector=sector, kind="person")
-        return Mention(
-            text=parsed.text[cs:ce],
-            start=cs,
-            end=ce,
-            sentence_index=sent.index,
-            token_start=t_start,
-            token_end=b,
-            actor=person,
-            via="sector",
-            confidence=CONF_UNNAMED_PERSON,
-        )
+        return _span_mention(parsed, sent, t_start, b, person, "sector", CONF_UNNAMED_PERSON)
 
     def _head(self, doc: Doc, anchor: int) -> tuple[Token | None, str, bool]:
         """The noun a country word modifies: (head, "mod"|"of", coordinated)."""
@@ -1252,22 +1246,9 @@ class ActorResolver:
             for a in actors:
                 by_code.setdefault(a.code, a)  # "Obama and Kerry ... they": one USAGOV
             actors = list(by_code.values())
-            cs, ce = parsed.char_span(sent, start, end)
+            cs, _ = parsed.char_span(sent, start, end)
             conf = CONF_PRONOUN if kind in ("plural", "person") else CONF_GROUP
-            for actor in actors:
-                out.append(
-                    Mention(
-                        text=parsed.text[cs:ce],
-                        start=cs,
-                        end=ce,
-                        sentence_index=sent.index,
-                        token_start=start,
-                        token_end=end,
-                        actor=actor,
-                        via="anaphora",
-                        confidence=conf,
-                    )
-                )
+            out.extend(_span_mention(parsed, sent, start, end, actor, "anaphora", conf) for actor in actors)
             state.items.append(
                 _Item(
                     sentence=sent.index,
