@@ -201,7 +201,7 @@ class SentenceSelector:
 
 class CoderTriggers:
     """Does a sentence, tagged, lemmatised and parsed (no NER), hold a word that the coder turns
-    into a coded frame? Asks the coder's own matcher (``EventCoder._match``: lemma, part of speech,
+    into a coded frame? Asks the coder's own matcher (``EventCoder.match``: lemma, part of speech,
     particles, objects), so it is exactly as strict as the coder. The only frames that get a code
     without a coded row are speech verbs over a "must"/"should" clause (the coder's demand and
     appeal reading), checked the coder's way too."""
@@ -212,13 +212,13 @@ class CoderTriggers:
     @staticmethod
     def usable(coder: object) -> bool:
         """Has this coder the matcher asked here (a coder of another kind may not)?"""
-        return callable(getattr(coder, "_match", None))
+        return callable(getattr(coder, "match", None))
 
     def __call__(self, doc: Doc) -> bool:
         from realpolitik.events.modality import clause_modal
 
         for tok in doc:
-            pat, _kind = self.coder._match(tok)
+            pat, _kind = self.coder.match(tok)
             if pat is None:
                 continue
             if _has_code(pat.code) or _has_code(pat.mil_code):

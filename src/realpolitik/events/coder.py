@@ -314,8 +314,9 @@ class EventCoder:
         ]
 
     # ------------------------------------------------------------------ frames
-    def _match(self, tok: Token) -> tuple[Pattern | None, str]:
-        """The lexicon row a token matches, and its kind (verb, noun, adj)."""
+    def match(self, tok: Token) -> tuple[Pattern | None, str]:
+        """The lexicon row a token matches, and its kind (verb, noun, adj). Public: sentence
+        selection (realpolitik.selection.CoderTriggers) asks it, to be exactly as strict as the coder."""
         lemma = tok.lemma_.lower()
         if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ not in ("aux", "auxpass")):
             if is_passive(tok) and candidates(tok.lower_, "A"):  # "is opposed to", "is committed to"
@@ -388,7 +389,7 @@ class EventCoder:
         frames: dict[int, Frame] = {}
         blocked: set[int] = set()
         for tok in ctx.span:
-            pat, kind = self._match(tok)
+            pat, kind = self.match(tok)
             if pat is None:
                 continue
             if pat.code is None and pat.frame == "plain":
@@ -532,7 +533,7 @@ class EventCoder:
         if verb.dep_ == "advcl":
             return True
         if verb.dep_ == "acl":
-            head_pat, _ = self._match(verb.head)
+            head_pat, _ = self.match(verb.head)
             return head_pat is None or head_pat.frame == "plain"
         return False
 
@@ -592,7 +593,7 @@ class EventCoder:
             if owners:
                 return owners, True
             # "announced a decision to V": only frame nouns pass their governor's subject down
-            head_pat, _ = self._match(head)
+            head_pat, _ = self.match(head)
             if (
                 head_pat is not None
                 and head_pat.frame != "plain"
@@ -628,7 +629,7 @@ class EventCoder:
         "prevented" or "criticized")."""
         if verb.pos_ not in ("VERB", "AUX"):
             return False
-        pat, _ = self._match(verb)
+        pat, _ = self.match(verb)
         return pat is None or (pat.code is None and pat.frame != "plain")
 
     def _actors_of_heads(self, ctx: _Sentence, heads: list[Token], role: str) -> tuple[list[Mention], str]:
