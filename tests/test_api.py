@@ -208,6 +208,13 @@ def test_event_filters(client: TestClient, query: str, keep: Any) -> None:
     assert {e["event_id"] for e in r["items"]} == expected
 
 
+def test_min_confidence_filter(client: TestClient) -> None:
+    # The fixture's events are all coded with confidence 0.8.
+    assert ok(client, "/api/events?min_confidence=0.8")["total"] == N_EVENTS
+    assert ok(client, "/api/events?min_confidence=0.81")["total"] == 0
+    assert client.get("/api/events?min_confidence=2").status_code == 422
+
+
 def test_events_paging_and_order(client: TestClient) -> None:
     everything = [e["event_id"] for e in ok(client, "/api/events?limit=500")["items"]]
     page2 = ok(client, "/api/events?limit=5&offset=5")

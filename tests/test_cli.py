@@ -185,3 +185,24 @@ def test_limit_options_reach_ingest(tmp_path: Path) -> None:
     local = run("extract", "http://127.0.0.1:9/feed.xml", "--quiet")
     assert local.exit_code == 1
     assert "allow-private" in local.stderr
+
+
+def test_min_confidence_drops_low_confidence_events(tmp_path: Path) -> None:
+    path = tmp_path / "story.txt"
+    # The second sentence's counterpart is unnamed: an event with no target, at low confidence.
+    path.write_text("Talks\n\nThe United States accused China of spying. Russia condemned the decision.\n")
+    every = [json.loads(line) for line in run("extract", str(path), "--quiet").stdout.splitlines()]
+    assert {e["confidence"] < 0.6 for e in every} == {True, False}, every
+    kept = [
+        json.loads(line)
+        for line in run("extract", str(path), "--quiet", "--min-confidence", "0.6").stdout.splitlines()
+    ]
+    assert kept == [e for e in every if e["confidence"] >= 0.6]
+    assert run("extract", str(path), "--min-confidence", "2").exit_code == 2
+
+    db = tmp_path / "rp.duckdb"
+    assert run("ingest", str(path), "--db", str(db), "--quiet").exit_code == 0
+    stored = run(
+        "events", "--db", str(db), "--format", "jsonl", "--min-confidence", "0.6"
+    ).stdout.splitlines()
+    assert sorted(json.loads(line)["event_id"] for line in stored) == sorted(e["event_id"] for e in kept)

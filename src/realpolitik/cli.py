@@ -143,6 +143,14 @@ AllowPrivate = Annotated[
         "redirect must not reach this machine or its network).",
     ),
 ]
+MinConfidence = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Only events coded with at least this confidence (0 to 1).",
+    ),
+]
 NoFetchPages = Annotated[
     bool, typer.Option("--no-fetch-pages", help="Use feed entry summaries; do not fetch each entry's page.")
 ]
@@ -205,6 +213,7 @@ def extract(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or table.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")] = None,
     quiet: QuietOption = False,
+    min_confidence: MinConfidence = None,
     max_article_chars: MaxArticleChars = None,
     max_file_bytes: MaxFileBytes = None,
     max_download_bytes: MaxDownloadBytes = None,
@@ -248,7 +257,8 @@ def extract(
                 stdin=sys.stdin,
             ):
                 for event in analysed.events:
-                    writer.write(event.to_dict())
+                    if min_confidence is None or event.confidence >= min_confidence:
+                        writer.write(event.to_dict())
     except RealpolitikError as exc:
         raise _fail(str(exc)) from None
     finally:
@@ -318,6 +328,7 @@ def events(
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date (YYYY-MM-DD).")] = None,
     article: Annotated[str | None, typer.Option(help="Only this article's events.")] = None,
+    min_confidence: MinConfidence = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or table.")] = "table",
 ) -> None:
@@ -339,6 +350,7 @@ def events(
                 since=since_d,
                 until=until_d,
                 doc_id=article,
+                min_confidence=min_confidence,
                 limit=limit,
             )
     except RealpolitikError as exc:

@@ -183,6 +183,10 @@ class EventFilters:
         article: Annotated[
             str | None, Query(min_length=1, max_length=300, description="One article's.")
         ] = None,
+        min_confidence: Annotated[
+            float | None,
+            Query(ge=0, le=1, description="Only events coded with at least this confidence."),
+        ] = None,
     ) -> None:
         check_dates(since, until)
         self.values: dict[str, Any] = {
@@ -197,6 +201,7 @@ class EventFilters:
             "polarity": polarity,
             "pair": tuple(dyad.upper().split(",")) if dyad else None,
             "doc_id": article,
+            "min_confidence": min_confidence,
         }
 
     def store_kwargs(self) -> dict[str, Any]:

@@ -223,6 +223,7 @@ def _event_filters(
     publisher: str | None,
     polarity: str | None,
     pair: tuple[str, str] | None,
+    min_confidence: float | None = None,
 ) -> tuple[list[str], list[Any]]:
     """WHERE clauses (over ``events e JOIN articles a``) and their parameters: values are
     always bound, never pasted into the SQL."""
@@ -264,6 +265,11 @@ def _event_filters(
     if publisher is not None:
         where.append("a.publisher = ?")
         params.append(publisher)
+    if min_confidence is not None:
+        if not 0.0 <= float(min_confidence) <= 1.0:
+            raise StoreError(f"min_confidence must be between 0 and 1, not {min_confidence}")
+        where.append("e.confidence >= ?")
+        params.append(float(min_confidence))
     if polarity is not None:
         if polarity not in ("asserted", "negated"):
             raise StoreError(f"polarity must be asserted or negated, not {polarity!r}")
@@ -611,6 +617,7 @@ class Store:
         polarity: str | None = None,
         pair: tuple[str, str] | None = None,
         newest_first: bool = False,
+        min_confidence: float | None = None,
     ) -> list[dict[str, Any]]:
         """Events matching every given filter, oldest first (undated last), each with its ``article``.
 
@@ -621,11 +628,12 @@ class Store:
         ``quad_class`` one QuadClass or several; ``publisher`` the article's publisher (exact);
         ``polarity`` ``asserted`` or ``negated``; ``pair`` two ISO alpha-3 countries, events between
         them in either direction. ``newest_first`` sorts by date descending (undated still last).
+        ``min_confidence`` keeps events coded with at least that confidence.
         """
         where, params = _event_filters(
             actor=actor, country=country, root=root, code=code, since=since, until=until, doc_id=doc_id,
             include_negated=include_negated, quad_class=quad_class, publisher=publisher,
-            polarity=polarity, pair=pair,
+            polarity=polarity, pair=pair, min_confidence=min_confidence,
         )  # fmt: skip
         order = "e.date DESC NULLS LAST" if newest_first else "e.date NULLS LAST"
         sql = (
@@ -657,12 +665,13 @@ class Store:
         publisher: str | None = None,
         polarity: str | None = None,
         pair: tuple[str, str] | None = None,
+        min_confidence: float | None = None,
     ) -> int:
         """How many events :meth:`events` would return without a limit (for paging)."""
         where, params = _event_filters(
             actor=actor, country=country, root=root, code=code, since=since, until=until, doc_id=doc_id,
             include_negated=include_negated, quad_class=quad_class, publisher=publisher,
-            polarity=polarity, pair=pair,
+            polarity=polarity, pair=pair, min_confidence=min_confidence,
         )  # fmt: skip
         sql = "SELECT COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id" + (
             " WHERE " + " AND ".join(where) if where else ""
