@@ -9,7 +9,7 @@ SAMPLE := src/realpolitik/sample/wikinews_2019_2020.jsonl
 # `make demo DEMO_SERVE=0` stops after the summary instead of serving the dashboard.
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev demo test lint bench bench-accuracy bench-relations bench-relations-speed fuzz clean
+.PHONY: install install-dev demo test lint bench bench-accuracy bench-relations bench-relations-speed fuzz screenshot clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
@@ -69,6 +69,11 @@ fuzz: install-dev
 	$(BIN)/python tests/test_crash_safety.py --backend duckdb --trials 30
 	@eval "$$(bash scripts/start-postgres.sh --env)"; $(BIN)/python tests/test_crash_safety.py --backend postgresql --trials 24
 	$(BIN)/python tests/test_api_schemathesis.py --examples 200 --random
+
+# docs/dashboard.png from the demo store (run make demo DEMO_SERVE=0 first; needs chromium).
+screenshot: install-dev
+	@bash scripts/install-test-browser.sh
+	$(BIN)/python scripts/screenshot_dashboard.py --db $(DB) --out docs/dashboard.png
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
