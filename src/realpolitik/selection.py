@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from realpolitik.actors.kb import KnowledgeBase
 from realpolitik.actors.prefilter import SentencePrefilter
+from realpolitik.events.dates import may_hold_date
 from realpolitik.events.prefilter import TriggerFilter
 
 if TYPE_CHECKING:
@@ -228,6 +229,51 @@ class CoderTriggers:
         return False
 
 
+# Tokens after which a capitalised word is a sentence's first word, not a name ('"We", "(The").
+_OPENERS = frozenset({'"', "“", "‘", "'", "(", "["})
+_NAME_TAGS = frozenset({"NNP", "NNPS"})
+
+
+class NamesNeedNER:
+    """Does spaCy's NER change anything the resolver and the coder read in a sentence, tagged and
+    parsed? NER costs as much as the rest of the pipeline together, and in a third of the event
+    sentences it has nothing to tell. What the two read from it is:
+
+    - the names no table knows: unknown persons (an actor's title before one, a pronoun blocked
+      by one), unknown organisations, a country name a person's name runs into ("Michael
+      Jordan"), the places that make an ambiguous form a country ("needs_ner");
+    - time expressions (DATE and TIME entities), which date the sentence's events.
+
+    So it is needed when a word is tagged a proper noun or holds a capital letter, and is not part
+    of a gazetteer name the resolver reads without NER (``SentencePrefilter.names_and_ner``; a
+    capitalised word that is not a proper noun is let pass only as the first word of the sentence
+    or of a quotation: "The", '"We'); or when the sentence may hold a time expression that dates an event
+    (``events.dates.may_hold_date``). Sentences without NER have no entities (``doc.ents`` empty),
+    as if NER had found none."""
+
+    def __init__(self, actors: SentencePrefilter) -> None:
+        self.actors = actors
+
+    def __call__(self, doc: Doc) -> bool:
+        words = [t.text for t in doc]
+        if may_hold_date(words):
+            return True
+        plain, dependent = self.actors.names_and_ner(words)
+        if dependent:
+            return True
+        for i, tok in enumerate(doc):
+            if i in plain:
+                continue
+            if tok.tag_ in _NAME_TAGS:  # also a lower-case name ("talk to jeff")
+                return True
+            if tok.is_lower or not any(c.isupper() for c in tok.text):
+                continue
+            if i == 0 or words[i - 1] in _OPENERS:  # "The", '"We': a sentence's first word
+                continue
+            return True
+        return False
+
+
 class TwoStageSelector(SentenceSelector):
     """Selects in two steps (see realpolitik.nlp.parse_sentences_many): the lexical candidates are
     parsed without NER, and only those in which the coder can fire (``fires``), with the context
@@ -243,6 +289,7 @@ class TwoStageSelector(SentenceSelector):
     ) -> None:
         super().__init__(actors, events, anaphors, nouns=nouns)
         self.fires = fires
+        self.needs_ner = NamesNeedNER(actors)
 
     def __call__(self, sentences: list[list[str]]) -> list[bool]:
         return self.candidates(sentences)
@@ -252,6 +299,10 @@ class TwoStageSelector(SentenceSelector):
         for i, doc in docs.items():
             chosen[i] = self.fires(doc)
         return self.with_context(sentences, chosen)
+
+    def needs_late(self, doc: Doc) -> bool:
+        """Should this kept sentence go through the late components (NER)?"""
+        return self.needs_ner(doc)
 
 
 def default_selector(

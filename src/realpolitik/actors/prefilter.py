@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import re
 
-from realpolitik.actors.gazetteer import Gazetteer, norm
+from realpolitik.actors.gazetteer import PERSON_ALIAS, PERSON_FULL, Entry, Gazetteer, norm
 from realpolitik.actors.kb import KnowledgeBase
 
 _SUBTOKEN = re.compile(r"[-/–—]")
 # Words of anaphora.tsv phrases too common to signal a reference alone.
 _WEAK = frozenset({"the", "two", "a", "of"})
+# Rules of ambiguous.tsv under which the resolver reads spaCy's NER to accept a match.
+_NER_RULES = frozenset({"needs_ner", "not_person"})
+_HYPHEN_WORDS = frozenset({"-", "–", "—"})
 
 
 class SentencePrefilter:
     def __init__(self, gazetteer: Gazetteer, kb: KnowledgeBase) -> None:
         self.gazetteer = gazetteer
+        # Words before a name that make the resolver read the name's PERSON entity (titles), and
+        # head nouns of organisations it codes from an ORG entity ("the X Council").
+        self.title_words = frozenset(
+            phrase.split()[-1].lower() for phrase in [*kb.sectors, *kb.honorifics] if phrase.split()
+        )
+        self.org_heads = frozenset(kb.org_words["head"])
         words: set[str] = set()
         for phrase in kb.anaphora:
             words.update(w for w in phrase.lower().split() if w not in _WEAK)
@@ -47,6 +56,47 @@ class SentencePrefilter:
                 if any(self._forms_at(parts, j) for j in range(len(parts))):
                     return True
         return False
+
+    def names_and_ner(self, words: list[str]) -> tuple[set[int], set[int]]:
+        """Indexes of the words inside gazetteer forms, in two sets: those the resolver reads the
+        same whatever spaCy's NER says, and those whose reading depends on it (a "needs_ner" or
+        "not_person" rule, an alias confirmed by a PERSON entity, a name with a capitalised
+        neighbour...). Hyphenated compounds ("U.S.-backed") count as no name: only whole words."""
+        normed = [norm(w) for w in words]
+        plain: set[int] = set()
+        dependent: set[int] = set()
+        i = 0
+        while i < len(normed):
+            longest = self.gazetteer.first.get(normed[i])
+            step = 1
+            for k in range(min(longest or 0, len(normed) - i), 0, -1):
+                entries = self.gazetteer.lookup(tuple(normed[i : i + k]))
+                if entries:
+                    same = self._reads_same(entries, words, i, i + k)
+                    (plain if same else dependent).update(range(i, i + k))
+                    step = k
+                    break
+            i += step
+        return plain, dependent
+
+    def _reads_same(self, entries: list[Entry], words: list[str], i: int, j: int) -> bool:
+        rules = frozenset().union(*(e.rules for e in entries)) & _NER_RULES
+        if "needs_ner" in rules or any(e.confirm for e in entries):  # confirm: a PERSON entity
+            return False
+        if any(w.lower() in self.org_heads for w in words[i:j]):  # "National Security Council"
+            return False
+        if "not_person" in rules or any(e.kind in (PERSON_FULL, PERSON_ALIAS) for e in entries):
+            # The resolver's NER vetoes ("Michael Jordan", "Putin-Trump") need a PERSON entity
+            # that runs on into a neighbouring word, also across a hyphen: only a capitalised
+            # neighbour can be one. A title before a person's name is read with its entity too.
+            before = i - 2 if i >= 2 and words[i - 1] in _HYPHEN_WORDS else i - 1
+            after = j + 1 if j + 1 < len(words) and words[j] in _HYPHEN_WORDS else j
+            for n in (before, after):
+                if 0 <= n < len(words) and any(c.isupper() for c in words[n]):
+                    return False
+            if i > 0 and words[i - 1].lower() in self.title_words:
+                return False
+        return True
 
     def may_refer_back(self, words: list[str]) -> bool:
         """Does a word of an anaphoric expression ("they", "his", "the two leaders") occur?"""

@@ -37,6 +37,32 @@ MONTHS = (
     "december",
 )
 _MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
+# Every expression ``resolve`` turns into a date holds one of these words (lower case), or a
+# number of four digits, or digits and a slash: the words of its patterns below. A sentence with
+# none of them has no time expression that can date an event, whatever spaCy's NER would tag in
+# it (realpolitik.selection leaves NER out of such sentences when they name no unknown actor).
+# Month names that are also common words ("may", "march", "sep") count only capitalised.
+_CUE_WORDS = frozenset(
+    WEEKDAYS
+    + tuple(m for m in MONTHS if m not in ("may", "march"))
+    + ("sept", "yesterday", "today", "tomorrow", "tonight", "now", "currently", "this", "last")
+    + ("day", "week", "weeks", "month", "months", "year", "years", "weekend", "ago")
+)
+_CASED_CUES = frozenset(("may", "march", *(m[:3] for m in MONTHS)))
+_NUMBER_CUE = re.compile(r"\d{4}|\d/|/\d")
+
+
+def may_hold_date(words: list[str]) -> bool:
+    """Can a sentence of these words hold a time expression that ``resolve`` dates?"""
+    for w in words:
+        lower = w.lower().rstrip(".")  # "Sept.", "Dec."
+        if lower in _CUE_WORDS or _NUMBER_CUE.search(w):
+            return True
+        if w[:1].isupper() and lower in _CASED_CUES:
+            return True
+    return False
+
+
 _NUMBER_WORDS = {
     "a": 1,
     "an": 1,

@@ -279,9 +279,13 @@ def parse_sentences_many(
             keep = refine(words, annotated)
         kept = [i for i, k in enumerate(keep) if k]
         _annotate(nlp, candidates, [i for i in kept if i not in annotated], annotated, batch_size, late)
-        docs = [annotated[i] for i in kept]
+        needs_late = getattr(select, "needs_late", None)
+        full = [i for i in kept if needs_late is None or needs_late(annotated[i])]
+        late_docs = [annotated[i] for i in full]
         for name in late:
-            docs = list(nlp.get_pipe(name).pipe(docs, batch_size=batch_size))
+            late_docs = list(nlp.get_pipe(name).pipe(late_docs, batch_size=batch_size))
+        annotated.update(zip(full, late_docs, strict=True))
+        docs = [annotated[i] for i in kept]
         sentences: list[Sentence] = []
         paragraphs: list[Paragraph] = []
         for k, (i, doc) in enumerate(zip(kept, docs, strict=True)):
@@ -334,12 +338,19 @@ class RuleComponents:
     two-token pattern can match across one). The ruler's few two-token patterns ("gon na", "there
     is") are the exception: a Doc in which one matches goes through the real components whole.
     Together the two took about a seventh of the parsing time (per-token matching in Python).
+
+    The dependency label is part of the key only as far as a pattern can tell labels apart: the
+    ruler's patterns name a dozen labels ("nsubj", "aux", "mark"...), and every other label acts
+    as any other, so those are looked up as one class (the ruler's output label is then the
+    token's own, unless a pattern set it). This halves the distinct keys of news text, and with
+    them the cost of filling the memo, which a short run pays in full.
     """
 
     NAMES = ("attribute_ruler", "lemmatizer")
     SEPARATOR = "|"  # matches no pattern of two tokens, so none spans two looked-up tokens
 
     def __init__(self, nlp: Language, max_entries: int = 500_000) -> None:
+        import numpy
         from spacy.attrs import DEP, LEMMA, MORPH, ORTH, POS, TAG
         from spacy.matcher import Matcher
 
@@ -357,8 +368,36 @@ class RuleComponents:
                     for token in pattern:
                         if self.SEPARATOR in str(token.get("LOWER", "")):
                             raise ValueError(f"the separator may match a two-token pattern: {pattern}")
-        self.memo: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        self.memo: dict[tuple[int, ...], tuple[int, ...]] = {}
         self.max_entries = max_entries
+        named = self._named_labels(self.ruler.patterns)
+        # Labels no pattern names are looked up as this one (not a label of any pipeline).
+        self.other_label = nlp.vocab.strings.add("realpolitik:other-label")
+        self.named_labels = (
+            None
+            if named is None
+            else numpy.array(sorted(nlp.vocab.strings.add(label) for label in named | {""}), dtype="uint64")
+        )
+
+    @staticmethod
+    def _named_labels(patterns: list[dict]) -> set[str] | None:
+        """The dependency labels the one-token patterns name; None if one reads labels otherwise
+        than by equality or (NOT_)IN, so that labels cannot be grouped."""
+        named: set[str] = set()
+        for rule in patterns:
+            for pattern in rule["patterns"]:
+                if len(pattern) > 1:
+                    continue  # context patterns: their Docs go through the real components
+                spec = pattern[0].get("DEP")
+                if spec is None:
+                    continue
+                if isinstance(spec, str):
+                    named.add(spec)
+                elif isinstance(spec, dict) and set(spec) <= {"IN", "NOT_IN"}:
+                    named.update(label for values in spec.values() for label in values)
+                else:
+                    return None
+        return named
 
     def __call__(self, doc: Doc) -> Doc:
         import numpy
@@ -367,18 +406,26 @@ class RuleComponents:
             return doc
         if self.context(doc):
             return self.lemmatizer(self.ruler(doc))
-        keys = [tuple(row) for row in doc.to_array(self.inputs).tolist()]
+        tags, orths, labels = doc.to_array(self.inputs).T
+        if self.named_labels is not None:
+            keyed = numpy.where(numpy.isin(labels, self.named_labels), labels, self.other_label)
+        else:
+            keyed = labels
+        keys = list(zip(tags.tolist(), orths.tolist(), keyed.tolist(), strict=True))
         memo = self.memo
-        missing = list(dict.fromkeys(k for k in keys if k not in memo))  # type: ignore[misc]
+        missing = list(dict.fromkeys(k for k in keys if k not in memo))
         if missing:
             found = self._compute(missing)
-            values = [found[k] if k in found else memo[k] for k in keys]  # type: ignore[index]
+            values = [found[k] if k in found else memo[k] for k in keys]
             if len(memo) + len(found) > self.max_entries:  # a bounded memo: start afresh
                 memo.clear()
             memo.update(found)
         else:
-            values = [memo[k] for k in keys]  # type: ignore[index]
-        doc.from_array(self.outputs, numpy.array(values, dtype="uint64"))
+            values = [memo[k] for k in keys]
+        out = numpy.array(values, dtype="uint64")
+        # Column 4 is the label a pattern set, 0 where the token keeps its own.
+        out[:, 4] = numpy.where(out[:, 4] == 0, labels, out[:, 4])
+        doc.from_array(self.outputs, out)
         return doc
 
     def _compute(self, keys: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
@@ -400,7 +447,11 @@ class RuleComponents:
         doc.from_array(self.set_inputs, numpy.array(rows, dtype="uint64"))
         doc = self.lemmatizer(self.ruler(doc))
         out = doc.to_array(self.outputs).tolist()
-        return {key: tuple(out[2 * n]) for n, key in enumerate(keys)}
+        found: dict[tuple[int, ...], tuple[int, ...]] = {}
+        for n, key in enumerate(keys):
+            pos, morph, lemma, tag, label = out[2 * n]
+            found[key] = (pos, morph, lemma, tag, 0 if label == key[2] else label)
+        return found
 
 
 _RULES: dict[int, RuleComponents | None] = {}
