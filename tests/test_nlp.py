@@ -162,3 +162,23 @@ def test_rule_components_memo_stays_bounded(nlp) -> None:
             (t.pos_, t.lemma_, str(t.morph)) for t in stock
         ]
         assert len(rules.memo) <= 8 + len(doc)
+
+
+def test_lemma_index_as_sets_gives_the_stock_lemmas(nlp) -> None:
+    """realpolitik.nlp.load_nlp makes the lemmatizer's index lists sets (index_tables_as_sets):
+    the lemmas are those of the pipeline as spaCy ships it."""
+    import spacy
+
+    from realpolitik.nlp import MODEL_NAME
+
+    stock = spacy.load(MODEL_NAME, disable=["ner"])
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    assert all(isinstance(table[key], frozenset) for key in table)
+    text = (
+        "The ministers were meeting in Geneva; talks broke down after Iran's envoys left. "
+        "Rebels seized the villages, fleeing troops abandoned their heaviest weapons, and the "
+        "agencies' reports said the cities' mayors were negotiating better terms. "
+        "She's been accused of having lied; they'd flown out, leaving geese and oxen behind."
+    )
+    ours, theirs = nlp(text), stock(text)
+    assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]

