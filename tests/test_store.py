@@ -386,6 +386,26 @@ def test_find_duplicate(store: Store) -> None:
     assert store.has_article_id("a1") and not store.has_article_id("c")
 
 
+def test_admission_lookups_answer_as_one_by_one(store: Store) -> None:
+    """Store.admission_lookups (ingest asks 32 articles at a time) gives, for each article,
+    find_duplicate and has_article_id, also when two stored articles match (the first stored)."""
+    store.save_article(article("a1", "China  accused\nthe United States.", url="https://ex.org/a"), [], [])
+    store.save_article(article("a2", "Russia warned Ukraine.", url="https://ex.org/c"), [], [])
+    store.save_article(article("a3", "Russia  warned Ukraine.", url="https://ex.org/d"), [], [])
+    asked = [
+        article("b", "Other words", url="https://ex.org/a"),  # same URL
+        article("c", "  CHINA accused the united   states. ", url="https://x/y"),  # same text
+        article("d", "russia warned ukraine."),  # the text of two: the first stored
+        article("a2", "Something new.", url="https://ex.org/new"),  # a taken id, new text
+        article("e", "China praised the United States.", url="https://ex.org/b"),  # new
+        article("a1", "Russia warned Ukraine.", url="https://ex.org/a"),  # all at once
+    ]
+    expected = [(store.find_duplicate(a), store.has_article_id(a.id)) for a in asked]
+    assert expected == [("a1", False), ("a1", False), ("a2", False), (None, True), (None, False), ("a1", True)]
+    assert store.admission_lookups(asked) == expected
+    assert store.admission_lookups([]) == []
+
+
 # -- queries ---------------------------------------------------------------------------------------
 
 

@@ -250,23 +250,34 @@ class Pipeline:
         from realpolitik.ingest import read_sources
 
         run_ids: set[str] = set()  # ids yielded in this run, maybe not saved yet (workers)
-        for item in read_sources(sources, limits, stdin=stdin):
-            if isinstance(item, InputProblem):
-                report.add_problem(item)
+        items: Iterable[Article | InputProblem] = read_sources(sources, limits, stdin=stdin)
+        # The store is asked about the articles of a file 32 at a time (Store.admission_lookups);
+        # standard input, which may be a live stream, one by one, as it comes.
+        size = 1 if store is None or "-" in sources else ADMISSION_BATCH
+        for chunk in batched(items, size):
+            lookups = iter(
+                store.admission_lookups([a for a in chunk if not isinstance(a, InputProblem)])
+                if store is not None
+                else []
+            )
+            for item in chunk:
+                if isinstance(item, InputProblem):
+                    report.add_problem(item)
+                    if on_progress:
+                        on_progress(str(item))
+                    continue
+                stored, id_taken = next(lookups, (None, False))
                 if on_progress:
-                    on_progress(str(item))
-                continue
-            if on_progress:
-                on_progress(item.origin or item.id)
-            if dedup.seen(item) or (store is not None and store.find_duplicate(item) is not None):
-                report.duplicates += 1
-                continue
-            if item.id in run_ids or (store is not None and store.has_article_id(item.id)):
-                # Same id, different text (e.g. two "article.txt" in different folders):
-                # keep both, the later one under an id made unique by its content hash.
-                item.id = f"{item.id}-{item.content_hash[:8]}"
-            run_ids.add(item.id)
-            yield item
+                    on_progress(item.origin or item.id)
+                if dedup.seen(item) or stored is not None:
+                    report.duplicates += 1
+                    continue
+                if item.id in run_ids or id_taken:
+                    # Same id, different text (e.g. two "article.txt" in different folders):
+                    # keep both, the later one under an id made unique by its content hash.
+                    item.id = f"{item.id}-{item.content_hash[:8]}"
+                run_ids.add(item.id)
+                yield item
 
 
 def _analyse_safely(pipeline: Pipeline, article: Article) -> AnalysedArticle | InputProblem:
@@ -327,6 +338,8 @@ def start_worker_server(wait: bool = False) -> None:
 # codes again. REALPOLITIK_SAVE_BATCH sets the size (1: a transaction per article).
 SAVE_BATCH = max(1, int(os.environ.get("REALPOLITIK_SAVE_BATCH") or 32))
 SAVE_BATCH_SECONDS = 2.0
+# Articles read from files whose duplicates are looked up in the store together.
+ADMISSION_BATCH = 32
 
 
 def _save_batch(store: Store, batch: list[AnalysedArticle], report: RunReport) -> None:
