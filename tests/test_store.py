@@ -401,7 +401,14 @@ def test_admission_lookups_answer_as_one_by_one(store: Store) -> None:
         article("a1", "Russia warned Ukraine.", url="https://ex.org/a"),  # all at once
     ]
     expected = [(store.find_duplicate(a), store.has_article_id(a.id)) for a in asked]
-    assert expected == [("a1", False), ("a1", False), ("a2", False), (None, True), (None, False), ("a1", True)]
+    assert expected == [
+        ("a1", False),
+        ("a1", False),
+        ("a2", False),
+        (None, True),
+        (None, False),
+        ("a1", True),
+    ]
     assert store.admission_lookups(asked) == expected
     assert store.admission_lookups([]) == []
 
