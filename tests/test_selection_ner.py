@@ -79,9 +79,12 @@ def _words(text: str) -> list[str]:
     [
         ("Russia and China signed", {"Russia", "China"}, set()),
         ("Israel said", {"Israel"}, set()),  # not_person, but no capitalised neighbour
-        ("Michael Jordan said", {"Michael", "Jordan"}, set()),  # a blocked name: no NER needed
+        ("Michael Jordan said", set(), {"Michael", "Jordan"}),  # a blocked name: an unknown person
+        ("Jordan and Syria met", {"Jordan", "Syria"}, set()),
+        ("Chad Johnson said", set(), {"Chad", "Johnson"}),  # names run on: NER may veto either
         ("the Putin - Trump summit", set(), {"Putin", "Trump"}),  # a name runs on across a hyphen
         ("spokesman John Kirby said", set(), {"John", "Kirby"}),  # a title reads the entity
+        ("the official China Daily said", set(), {"China", "Daily"}),
         ("the National Security Council met", set(), {"National", "Security", "Council"}),
     ],
 )

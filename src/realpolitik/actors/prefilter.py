@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from realpolitik.actors.gazetteer import PERSON_ALIAS, PERSON_FULL, Entry, Gazetteer, norm
+from realpolitik.actors.gazetteer import BLOCK, PERSON_ALIAS, PERSON_FULL, Entry, Gazetteer, norm
 from realpolitik.actors.kb import KnowledgeBase
 
 _SUBTOKEN = re.compile(r"[-/–—]")
@@ -83,19 +83,24 @@ class SentencePrefilter:
         rules = frozenset().union(*(e.rules for e in entries)) & _NER_RULES
         if "needs_ner" in rules or any(e.confirm for e in entries):  # confirm: a PERSON entity
             return False
-        if any(w.lower() in self.org_heads for w in words[i:j]):  # "National Security Council"
+        if any(e.kind == BLOCK for e in entries):
+            # A name that is no actor ("Donald Trump Jr.", "Michael Jordan") yields no mention,
+            # so a PERSON entity on it is an unknown person: one who stops a pronoun, or who
+            # makes the title before it an actor ("the president's son, Donald Trump Jr.").
             return False
+        if any(w.lower() in self.org_heads for w in words[i:j]):  # "the X Council": an ORG entity
+            return False
+        if i > 0 and words[i - 1].lower() in self.title_words:
+            return False  # a title before a name is read with the name's entity ("official China Daily")
         if "not_person" in rules or any(e.kind in (PERSON_FULL, PERSON_ALIAS) for e in entries):
-            # The resolver's NER vetoes ("Michael Jordan", "Putin-Trump") need a PERSON entity
+            # The resolver's NER vetoes ("Chad Johnson", "Putin-Trump") need a PERSON entity
             # that runs on into a neighbouring word, also across a hyphen: only a capitalised
-            # neighbour can be one. A title before a person's name is read with its entity too.
+            # neighbour can be one.
             before = i - 2 if i >= 2 and words[i - 1] in _HYPHEN_WORDS else i - 1
             after = j + 1 if j + 1 < len(words) and words[j] in _HYPHEN_WORDS else j
             for n in (before, after):
                 if 0 <= n < len(words) and any(c.isupper() for c in words[n]):
                     return False
-            if i > 0 and words[i - 1].lower() in self.title_words:
-                return False
         return True
 
     def may_refer_back(self, words: list[str]) -> bool:
