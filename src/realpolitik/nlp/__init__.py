@@ -373,23 +373,28 @@ class RuleComponents:
     SEPARATOR = "|"  # matches no pattern of two tokens, so none spans two looked-up tokens
 
     def __init__(self, nlp: Language, max_entries: int = 500_000) -> None:
-        from spacy.attrs import DEP, LEMMA, MORPH, ORTH, POS, TAG
+        from spacy.attrs import DEP, LEMMA, LOWER, MORPH, ORTH, POS, TAG
         from spacy.matcher import Matcher
 
         self.vocab = nlp.vocab
         self.ruler = nlp.get_pipe("attribute_ruler")
         self.lemmatizer = nlp.get_pipe("lemmatizer")
-        self.inputs = [TAG, ORTH, DEP]
+        self.inputs = [TAG, ORTH, DEP, LOWER]  # the memo key is the first three
         self.set_inputs = [TAG, DEP]
         self.outputs = [POS, MORPH, LEMMA, TAG, DEP]
         self.context = Matcher(nlp.vocab)
+        context_patterns: list[list[dict]] = []
         for n, rule in enumerate(self.ruler.patterns):
             if any(len(pattern) > 1 for pattern in rule["patterns"]):
                 self.context.add(f"context{n}", rule["patterns"])
+                context_patterns.extend(rule["patterns"])
                 for pattern in rule["patterns"]:
                     for token in pattern:
                         if self.SEPARATOR in str(token.get("LOWER", "")):
                             raise ValueError(f"the separator may match a two-token pattern: {pattern}")
+        # Running the context matcher on every Doc cost more than the memo saved: a Doc is matched
+        # only when it holds a word (or a label) that one of its patterns requires ("gon", "expl").
+        self.context_cues = self._context_cues(context_patterns)
         self.memo: dict[tuple[int, ...], tuple[int, ...]] = {}
         self.max_entries = max_entries
         self.label_patterns = self._label_patterns(self.ruler.patterns)
@@ -397,6 +402,32 @@ class RuleComponents:
         # any pipeline); per (tag, text), the labels that some pattern may tell apart.
         self.other_label = nlp.vocab.strings.add("realpolitik:other-label")
         self.told_apart: dict[tuple[int, int], frozenset[int] | None] = {}
+        # The components' output per grouped key; ``memo`` maps each token key seen to it.
+        self.computed: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+    def _context_cues(self, patterns: list[list[dict]]) -> frozenset[int] | None:
+        """Hashes of the lower-case words and labels of which every context pattern requires one;
+        None when a pattern requires no such word or label (then every Doc is matched)."""
+        cues: set[str] = set()
+        for pattern in patterns:
+            best: list[str] | None = None
+            for token in pattern:
+                for attr in ("DEP", "LOWER"):
+                    spec = token.get(attr)
+                    values = [spec] if isinstance(spec, str) else None
+                    if isinstance(spec, dict) and set(spec) == {"IN"}:
+                        values = list(spec["IN"])
+                    if values and (best is None or len(values) < len(best)):
+                        best = values
+            if best is None:
+                return None
+            cues.update(best)
+        # A word and a label with the same string have the same hash: a few needless matches.
+        return frozenset(self.vocab.strings.add(cue) for cue in cues)
+
+    def _may_match_context(self, rows: list[list[int]]) -> bool:
+        cues = self.context_cues
+        return cues is None or any(row[2] in cues or row[3] in cues for row in rows)
 
     @staticmethod
     def _label_patterns(patterns: list[dict]) -> list[tuple[dict, set[str]]] | None:
@@ -454,37 +485,46 @@ class RuleComponents:
         """The two components on several Docs, filling the memo for all of them at once."""
         import numpy
 
-        plain: list[tuple[Doc, numpy.ndarray, list[tuple[int, int, int]]]] = []
+        plain: list[tuple[Doc, numpy.ndarray, list[tuple[int, ...]]]] = []
         memo = self.memo
-        told_apart = self.told_apart
-        other = self.other_label
+        new: dict[tuple[int, ...], None] = {}
         for doc in docs:
             if not len(doc):
                 continue
-            if self.context(doc):
+            array = doc.to_array(self.inputs)
+            rows = array.tolist()
+            if self._may_match_context(rows) and self.context(doc):
                 self.lemmatizer(self.ruler(doc))
                 continue
-            rows = doc.to_array(self.inputs)
-            keys: list[tuple[int, int, int]] = []
-            for tag, orth, label in rows.tolist():
-                told = told_apart.get((tag, orth), ())
-                if told == ():
-                    told = told_apart[(tag, orth)] = self._labels_told_apart(tag, orth)
-                keys.append((tag, orth, label if told is None or label in told else other))
-            plain.append((doc, rows[:, 2], keys))
-        missing = list(dict.fromkeys(k for _, _, keys in plain for k in keys if k not in memo))
-        found = self._compute(missing) if missing else {}
+            keys = [(tag, orth, label) for tag, orth, label, _lower in rows]
+            new.update((k, None) for k in keys if k not in memo)
+            plain.append((doc, array[:, 2], keys))
+        if new:
+            if len(memo) + len(new) > self.max_entries:  # a bounded memo: start afresh
+                memo.clear()
+                self.computed.clear()
+                self.told_apart.clear()
+                new = {k: None for _, _, keys in plain for k in keys}
+            grouped = {k: self._grouped(k) for k in new}
+            computed = self.computed
+            needed = [g for g in dict.fromkeys(grouped.values()) if g not in computed]
+            if needed:
+                computed.update(self._compute(needed))
+            memo.update((k, computed[g]) for k, g in grouped.items())
         for doc, labels, keys in plain:
-            values = [found[k] if k in found else memo[k] for k in keys]
-            out = numpy.array(values, dtype="uint64")
+            out = numpy.array([memo[k] for k in keys], dtype="uint64")
             # Column 4 is the label a pattern set, 0 where the token keeps its own.
             out[:, 4] = numpy.where(out[:, 4] == 0, labels, out[:, 4])
             doc.from_array(self.outputs, out)
-        if len(memo) + len(found) > self.max_entries:  # a bounded memo: start afresh
-            memo.clear()
-            told_apart.clear()
-        memo.update(found)
         return docs
+
+    def _grouped(self, key: tuple[int, ...]) -> tuple[int, int, int]:
+        """The memo key with the labels no pattern may tell apart as one."""
+        tag, orth, label = key
+        told = self.told_apart.get((tag, orth), ())
+        if told == ():
+            told = self.told_apart[(tag, orth)] = self._labels_told_apart(tag, orth)
+        return (tag, orth, label if told is None or label in told else self.other_label)
 
     def _compute(self, keys: list[tuple[int, ...]]) -> dict[tuple[int, ...], tuple[int, ...]]:
         """The real components' output for tokens (tag, text, dependency label), in one Doc."""
