@@ -22,8 +22,9 @@ Selection runs in two stages (realpolitik.nlp.parse_sentences_many). First on th
 (:class:`EventWords`: a word that *may* be such a lemma, inflections undone by rule), which picks
 the candidates; these are tagged, lemmatised and parsed without NER. Then on that parse, with
 the coder's own matcher (:class:`CoderTriggers`: lemma, part of speech, particles, objects):
-only the sentences in which it fires go on to NER (half the cost of spaCy's pipeline) and to
-the resolver and the coder. For each of those with an anaphor, the sentences of the window
+only the sentences in which it fires go on to the resolver and the coder, and through NER (half
+the cost of spaCy's pipeline) only where it can change what those two read (:class:`NamesNeedNER`).
+For each of those with an anaphor, the sentences of the window
 before it are kept too: the resolver takes antecedents from them, and an unknown person or a
 plural subject named there stops a pronoun from reaching further back; an anaphor among them
 brings its own window in turn (a pronoun resolved there is an antecedent for the next).

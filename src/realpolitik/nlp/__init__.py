@@ -220,7 +220,9 @@ SelectSentences = Callable[[list[list[str]]], list[bool]]
 A selector may also have a ``refine(sentences, docs)`` method: ``docs`` maps the index of each
 selected sentence to its Doc, annotated by every component but the late ones (``LATE_COMPONENTS``);
 it returns which sentences to keep in the end (it may add sentences that were not selected: they
-are parsed then). Only the kept sentences go through the late components."""
+are parsed then). Only the kept sentences go through the late components, and of those, when the
+selector has a ``needs_late(doc)`` method, only the ones it says need them (the others have no
+entities, as if NER had found none)."""
 
 LATE_COMPONENTS = ("ner",)
 """Components run only on the sentences a selector's ``refine`` keeps: NER costs as much as the
