@@ -111,7 +111,25 @@ def test_names_the_resolver_reads_with_and_without_ner(pipeline, text, plain, de
 def test_names_need_ner(pipeline, text: str, needs: bool) -> None:
     nlp = pipeline.nlp
     doc = nlp(text, disable=["ner"])
-    assert pipeline._selector.needs_late(doc) is needs
+    assert pipeline._selector.needs_ner(doc) is needs
+
+
+def test_context_sentences_need_no_ner_for_dates(pipeline) -> None:
+    """A sentence kept only as context for an anaphor yields no event: its dates date nothing."""
+    from realpolitik.nlp import parse_sentences_many
+
+    def with_ner(text: str) -> dict[str, bool]:
+        parsed = next(parse_sentences_many([text], pipeline.nlp, select=pipeline._selector))
+        return {s.text: s.span.doc.has_annotation("ENT_IOB") for s in parsed.sentences}
+
+    assert with_ner("Russia and China stayed calm on Monday. They condemned Ukraine.") == {
+        "Russia and China stayed calm on Monday.": False,  # context for "They": no event to date
+        "They condemned Ukraine.": False,
+    }
+    assert with_ner("Russia and China attacked Ukraine on Monday. They condemned Ukraine.") == {
+        "Russia and China attacked Ukraine on Monday.": True,  # an event: Monday dates it
+        "They condemned Ukraine.": False,
+    }
 
 
 def test_sentences_left_without_ner_have_no_entities(pipeline) -> None:

@@ -249,21 +249,24 @@ class NamesNeedNER:
     of a gazetteer name the resolver reads without NER (``SentencePrefilter.names_and_ner``; a
     capitalised word that is not a proper noun is let pass only as the first word of the sentence
     or of a quotation: "The", '"We'); or when the sentence may hold a time expression that dates an event
-    (``events.dates.may_hold_date``). Sentences without NER have no entities (``doc.ents`` empty),
-    as if NER had found none."""
+    (``events.dates.may_hold_date``), if it is one in which the coder may fire (the others are
+    context for anaphora: their dates date nothing). Sentences without NER have no entities
+    (``doc.ents`` empty), as if NER had found none."""
 
     def __init__(self, actors: SentencePrefilter) -> None:
         self.actors = actors
 
-    def __call__(self, doc: Doc) -> bool:
+    def __call__(self, doc: Doc, dates: bool = True) -> bool:
+        """``dates=False`` for a sentence that yields no event (context for anaphora): its time
+        expressions date nothing."""
         words = [t.text for t in doc]
-        if may_hold_date(words):
+        if dates and may_hold_date(words):
             return True
         plain, dependent = self.actors.names_and_ner(words)
         if dependent:
             return True
         for i, tok in enumerate(doc):
-            if i in plain:
+            if i in plain or (not dates and may_hold_date([tok.text])):  # "on Monday" dates nothing
                 continue
             if tok.tag_ in _NAME_TAGS:  # also a lower-case name ("talk to jeff")
                 return True
@@ -291,6 +294,7 @@ class TwoStageSelector(SentenceSelector):
         super().__init__(actors, events, anaphors, nouns=nouns)
         self.fires = fires
         self.needs_ner = NamesNeedNER(actors)
+        self._coded: set[int] = set()
 
     def __call__(self, sentences: list[list[str]]) -> list[bool]:
         return self.candidates(sentences)
@@ -299,11 +303,14 @@ class TwoStageSelector(SentenceSelector):
         chosen = [False] * len(sentences)
         for i, doc in docs.items():
             chosen[i] = self.fires(doc)
+        # The Docs (alive until the document is done) in which the coder may fire; the others
+        # are kept as context and yield no event.
+        self._coded = {id(doc) for i, doc in docs.items() if chosen[i]}
         return self.with_context(sentences, chosen)
 
     def needs_late(self, doc: Doc) -> bool:
         """Should this kept sentence go through the late components (NER)?"""
-        return self.needs_ner(doc)
+        return self.needs_ner(doc, dates=id(doc) in self._coded)
 
 
 def default_selector(
