@@ -393,35 +393,37 @@ class Store:
         main process about 4 ms an article (DuckDB), time taken from the workers it feeds."""
         if not articles:
             return []
-        first_by: dict[str, dict[str, str]] = {}
+        first: dict[str, dict[str, str]] = {}
         for column, values in (
-            ("url", sorted({a.url for a in articles if a.url})),
-            ("content_hash", sorted({a.content_hash for a in articles})),
+            ("url", {a.url for a in articles if a.url}),
+            ("content_hash", {a.content_hash for a in articles}),
         ):
+            rows = self._rows_in(
+                f"SELECT {column}, id FROM articles WHERE {column}", values, " ORDER BY ingested_at, id"
+            )
             found: dict[str, str] = {}
-            for start in range(0, len(values), 500):
-                chunk = values[start : start + 500]
-                rows = self._rows(
-                    f"SELECT {column}, id FROM articles WHERE {column} IN ({_placeholders(len(chunk))}) "
-                    "ORDER BY ingested_at, id",
-                    chunk,
-                )
-                for value, article_id in rows:
-                    found.setdefault(str(value), str(article_id))  # the first stored, as find_duplicate
-            first_by[column] = found
-        ids = sorted({a.id for a in articles})
-        taken: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._rows(f"SELECT id FROM articles WHERE id IN ({_placeholders(len(chunk))})", chunk)
-            taken.update(str(r[0]) for r in rows)
+            for value, article_id in rows:
+                found.setdefault(str(value), str(article_id))  # the first stored, as find_duplicate
+            first[column] = found
+        taken = {
+            str(r[0]) for r in self._rows_in("SELECT id FROM articles WHERE id", {a.id for a in articles})
+        }
         out: list[tuple[str | None, bool]] = []
         for a in articles:
-            duplicate = first_by["url"].get(a.url) if a.url else None
+            duplicate = first["url"].get(a.url) if a.url else None
             if duplicate is None:
-                duplicate = first_by["content_hash"].get(a.content_hash)
+                duplicate = first["content_hash"].get(a.content_hash)
             out.append((duplicate, a.id in taken))
         return out
+
+    def _rows_in(self, select: str, values: set[str], suffix: str = "") -> list[tuple[Any, ...]]:
+        """Rows of ``{select} IN (values){suffix}``, asked 500 values at a time (ordered within each)."""
+        ordered = sorted(values)
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            rows.extend(self._rows(f"{select} IN ({_placeholders(len(chunk))}){suffix}", chunk))
+        return rows
 
     def has_article_id(self, article_id: str) -> bool:
         return bool(self._rows("SELECT COUNT(*) FROM articles WHERE id = ?", [article_id])[0][0])
