@@ -303,14 +303,15 @@ class TwoStageSelector(SentenceSelector):
         chosen = [False] * len(sentences)
         for i, doc in docs.items():
             chosen[i] = self.fires(doc)
-        # The Docs (alive until the document is done) in which the coder may fire; the others
-        # are kept as context and yield no event.
-        self._coded = {id(doc) for i, doc in docs.items() if chosen[i]}
+        # The sentences of this document in which the coder may fire; the others are kept as
+        # context and yield no event.
+        self._coded = {i for i, c in enumerate(chosen) if c}
         return self.with_context(sentences, chosen)
 
-    def needs_late(self, doc: Doc) -> bool:
-        """Should this kept sentence go through the late components (NER)?"""
-        return self.needs_ner(doc, dates=id(doc) in self._coded)
+    def needs_late(self, index: int, doc: Doc) -> bool:
+        """Should kept sentence ``index`` of the document last refined go through the late
+        components (NER)?"""
+        return self.needs_ner(doc, dates=index in self._coded)
 
 
 def default_selector(

@@ -221,8 +221,8 @@ A selector may also have a ``refine(sentences, docs)`` method: ``docs`` maps the
 selected sentence to its Doc, annotated by every component but the late ones (``LATE_COMPONENTS``);
 it returns which sentences to keep in the end (it may add sentences that were not selected: they
 are parsed then). Only the kept sentences go through the late components, and of those, when the
-selector has a ``needs_late(doc)`` method, only the ones it says need them (the others have no
-entities, as if NER had found none)."""
+selector has a ``needs_late(index, doc)`` method (called after ``refine``), only the ones it says
+need them (the others have no entities, as if NER had found none)."""
 
 LATE_COMPONENTS = ("ner",)
 """Components run only on the sentences a selector's ``refine`` keeps: NER costs as much as the
@@ -302,7 +302,7 @@ def parse_sentences_many(
         kept = [i for i, k in enumerate(keep) if k]
         _annotate(nlp, candidates, [i for i in kept if i not in annotated], annotated, batch_size, late)
         needs_late = getattr(select, "needs_late", None)
-        full = [i for i in kept if needs_late is None or needs_late(annotated[i])]
+        full = [i for i in kept if needs_late is None or needs_late(i, annotated[i])]
         late_docs = [annotated[i] for i in full]
         for name in late:
             late_docs = list(nlp.get_pipe(name).pipe(late_docs, batch_size=batch_size))
