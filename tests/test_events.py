@@ -672,3 +672,17 @@ def test_embargo_on_sales_to_a_country_targets_it(nlp) -> None:
     spec = [("EU", "IGOEUREEC"), ("Libya", "LBY")]
     events = _code(nlp, "The EU lifted its embargo on arms sales to Libya.", spec)
     assert [(e.target.country if e.target else None, e.cameo.code) for e in events] == [("LBY", "085")]
+
+
+def test_events_of_a_sentence_come_in_sentence_order(nlp) -> None:
+    """The targets of an event noun are looked for from its head words in sentence order: a set
+    of spaCy tokens iterates in an order that changes from parse to parse, and it decided which
+    event came first."""
+    text = (
+        "Obama's visit will conclude Tuesday with a televised speech to the Cuban people, "
+        "attendance at a baseball game, and a possible meeting with political dissidents."
+    )
+    spec = [("Obama", "USAGOV"), ("Cuban people", "CUBCVL"), ("dissidents", "OPP")]
+    for _ in range(8):  # each parse is a new Doc, hashed afresh
+        events = _code(nlp, text, spec)
+        assert [e.target.text for e in events if e.target] == ["Cuban people", "dissidents"]

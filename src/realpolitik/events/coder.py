@@ -183,6 +183,12 @@ def _country_key(m: Mention) -> str:
     return m.actor.country or m.actor.code
 
 
+def _in_order(tokens: set[Token]) -> list[Token]:
+    """Tokens in sentence order: a set of spaCy tokens iterates in an order that changes from run
+    to run (tokens hash by their Doc's identity), and the order decides which events come first."""
+    return sorted(tokens, key=lambda t: t.i)
+
+
 def _dedupe(mentions: list[Mention], head: Token | None = None) -> list[Mention]:
     """One mention per actor (country, or code for non-state actors); the one on the head word first,
     else the most specific code."""
@@ -712,13 +718,13 @@ class EventCoder:
     def _noun_sources(self, ctx: _Sentence, noun: Token, host: Token) -> list[Mention]:
         """Who a standalone event noun is by: "U.S. sanctions", "Trump's decision", "calls by X"."""
         idx: set[int] = set()
-        for h in {noun, host}:
+        for h in _in_order({noun, host}):
             for c in h.children:
                 if c.dep_ in NOUN_SOURCE_MODS and c.i != noun.i:
                     idx |= np_core(c)
         found = ctx.mentions_on(idx)
         if not found:
-            for h in {noun, host}:
+            for h in _in_order({noun, host}):
                 for p, o in preps_of(h, ["by"]):
                     if p.head.i == h.i:
                         found += ctx.np_actors(o, "source")
@@ -729,7 +735,7 @@ class EventCoder:
     ) -> list[Mention]:
         preps = [p for p in pat.tpreps if p not in ("between", "among")]
         heads: list[Token] = []
-        for h in {noun, host} | ({absorber} if absorber is not None else set()):
+        for h in _in_order({noun, host} | ({absorber} if absorber is not None else set())):
             heads += [o for p, o in preps_of(h, preps) if p.head.i == h.i]
         found: list[Mention] = []
         for h in heads:
@@ -738,7 +744,7 @@ class EventCoder:
 
     def _participants(self, ctx: _Sentence, heads: set[Token]) -> list[Mention]:
         found: list[Mention] = []
-        for head in heads:
+        for head in _in_order(heads):
             for p, o in preps_of(head, ["between", "among"]):
                 if p.head.i == head.i:
                     found += ctx.np_actors(o, "target")
