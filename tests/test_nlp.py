@@ -217,3 +217,31 @@ def test_numpy_gemm_gives_the_stock_annotations(nlp) -> None:
 
     for ours, theirs in zip(nlp.pipe(texts), stock.pipe(texts), strict=True):
         assert annotations(ours) == annotations(theirs)
+
+
+def test_rule_lemmatizer_undoes_silent_e_inflections(nlp) -> None:
+    """spaCy is pinned to 3.8.7: the builds from 3.8.8 on lemmatise these as "hat", "wag", "rap",
+    "hop", and the coder's lexicon rows ("wage war", "rape", "hope to") stop matching."""
+    doc = nlp("Rebels hated the envoys, waging war and raping villagers while hoping for a truce.")
+    lemmas = {t.text: t.lemma_ for t in doc}
+    assert [lemmas[w] for w in ("hated", "waging", "raping", "hoping")] == ["hate", "wage", "rape", "hope"]
+
+
+def test_sentence_doc_is_the_spans_own_doc(nlp) -> None:
+    """realpolitik.nlp.sentence_doc gives what Span.as_doc gives on a tokenised paragraph: same
+    words, spaces and tokenizer norms ("n't" -> "not", "’s" -> "'s"), read by the models."""
+    import numpy
+    from spacy.attrs import LOWER, NORM, ORTH, PREFIX, SHAPE, SPACY, SUFFIX
+
+    from realpolitik.nlp import sentence_doc
+
+    paragraph = nlp.make_doc(
+        "Iran’s envoy didn't come. \"We won't sign,\" he said;  talks in U.S.-led Geneva can't   go on!"
+    )
+    attrs = [ORTH, NORM, SPACY, LOWER, SHAPE, PREFIX, SUFFIX]
+    for start, end in [(0, 6), (6, len(paragraph)), (0, len(paragraph)), (3, 4)]:
+        span = paragraph[start:end]
+        ours, theirs = sentence_doc(span), span.as_doc()
+        assert ours.text == theirs.text
+        assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
+    assert "not" in [t.norm_ for t in sentence_doc(paragraph[0:6])]

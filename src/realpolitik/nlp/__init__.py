@@ -381,13 +381,27 @@ def _annotate(
     """Sentences ``which`` as Docs with every component but the late ones, into ``out``."""
     if not which:
         return
-    docs = (candidates[i][1].as_doc() for i in which)
+    docs = (sentence_doc(candidates[i][1]) for i in which)
     rules = rule_components(nlp)
     if rules is None:
         out.update(zip(which, nlp.pipe(docs, batch_size=batch_size, disable=late), strict=True))
         return
     annotated = list(nlp.pipe(docs, batch_size=batch_size, disable=[*late, *RuleComponents.NAMES]))
     out.update(zip(which, rules.apply_many(annotated), strict=True))
+
+
+def sentence_doc(span: Span) -> Doc:
+    """A tokenised sentence (a span of a tokenised paragraph) as a Doc of its own: what
+    ``span.as_doc()`` gives before any component has run (words, spaces and the tokenizer's norms,
+    "n't" -> "not", which tok2vec reads), in a quarter of the time (as_doc copies every attribute
+    of every token one by one, a tenth of the pipeline's own time in sentence-first parsing)."""
+    from spacy.attrs import NORM
+    from spacy.tokens import Doc
+
+    doc = Doc(span.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
+    norms = span.doc.to_array([NORM])[span.start : span.end]
+    doc.from_array([NORM], norms.reshape(-1, 1))
+    return doc
 
 
 class RuleComponents:
