@@ -399,8 +399,7 @@ def sentence_doc(span: Span) -> Doc:
     from spacy.tokens import Doc
 
     doc = Doc(span.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
-    norms = span.doc.to_array([NORM])[span.start : span.end]
-    doc.from_array([NORM], norms.reshape(-1, 1))
+    doc.from_array([NORM], span.to_array([NORM]))
     return doc
 
 
