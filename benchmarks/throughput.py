@@ -108,7 +108,7 @@ def corpus_counts(path: str) -> tuple[int, int]:
     for line in open(path, encoding="utf-8"):
         for para in split_paragraphs(json.loads(line)["text"]):
             doc = nlp.make_doc(para.text)
-            sentences += len(_sentence_bounds(doc))
+            sentences += len(_sentence_bounds([t.text for t in doc]))
             words += sum(1 for t in doc if not t.is_space and not t.is_punct)
     return sentences, words
 

