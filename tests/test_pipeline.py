@@ -173,3 +173,51 @@ def test_a_refused_save_batch_is_saved_article_by_article(tmp_path: Path) -> Non
         assert sorted(r[0] for r in store._rows("SELECT id FROM articles")) == ["a0", "a1", "a2"]
         with pytest.raises(StoreError):
             store.save_articles([(a.article, [], []) for a in batch])
+
+
+def test_articles_parsed_together_give_what_each_gives_alone(shared_data: Path) -> None:
+    """Pipeline.analyse_many parses ANALYSE_GROUP articles at a time, their sentences in common
+    batches (realpolitik.nlp.parse_sentences_many ``group``): the same mentions and events, in
+    order, as analysing each article alone; a group that is not full (the last one) too."""
+    import gzip
+    import itertools
+
+    from realpolitik.pipeline import ANALYSE_GROUP
+
+    path = shared_data / "corpus" / "allsides_world_news.jsonl.gz"
+    if not path.exists():
+        pytest.skip("AllSides corpus not in the shared data")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in itertools.islice(fh, 20, 20 + ANALYSE_GROUP + 3)]
+    pipe = Pipeline()
+
+    def articles() -> list[Article]:
+        return [Article(id=f"a{i}", text=r["text"], date=None) for i, r in enumerate(records)]
+
+    together = list(pipe.analyse_many(articles()))
+    alone = [pipe.analyse(a) for a in articles()]
+    assert [a.article.id for a in together] == [f"a{i}" for i in range(len(records))]
+    assert sum(len(a.events) for a in together) > 10
+    for t, a in zip(together, alone, strict=True):
+        assert [e.to_dict() for e in t.events] == [e.to_dict() for e in a.events]
+        assert t.mentions == a.mentions
+        assert (t.sentences, t.parsed) == (a.sentences, a.parsed)
+
+
+def test_an_article_that_fails_in_a_group_is_reported_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When parsing a group of articles fails, each is parsed alone: the one at fault is reported
+    as a problem, the others are coded."""
+    pipe = Pipeline()
+    real_parse = Pipeline._parse
+
+    def parse(self: Pipeline, articles: list[Article]):  # type: ignore[no-untyped-def]
+        if any("BOOM" in a.text for a in articles):
+            raise ValueError("cannot parse")
+        return real_parse(self, articles)
+
+    monkeypatch.setattr(Pipeline, "_parse", parse)
+    texts = ["Trump criticized Beijing on Monday.", "BOOM", "Putin met Xi Jinping in Moscow."]
+    out = list(pipe._analysed([Article(id=f"a{i}", text=t) for i, t in enumerate(texts)], group=8))
+    assert [type(x).__name__ for x in out] == ["AnalysedArticle", "InputProblem", "AnalysedArticle"]
+    assert str(out[1]) == "a1: internal error while coding: ValueError: cannot parse"
+    assert out[0].events and out[2].events

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from realpolitik.actors import ActorResolver
     from realpolitik.events import EventCoder
     from realpolitik.ingest import IngestLimits
+    from realpolitik.nlp import ParsedText
     from realpolitik.store import Store
 
 
@@ -164,26 +165,39 @@ class Pipeline:
     # -- analysis ---------------------------------------------------------------------------
     def analyse(self, article: Article) -> AnalysedArticle:
         """Parse, resolve actors and code events of one article (in this process)."""
+        return self._finish(article, self._parse([article])[0])
+
+    def _parse(self, articles: list[Article]) -> list[ParsedText]:
+        """The articles parsed together (realpolitik.nlp.parse_sentences_many: their sentences go
+        through the models in common batches; each result is as if parsed alone)."""
         from realpolitik.nlp import parse_sentences_many
 
-        article.text = without_lone_surrogates(article.text)
-        parsed = next(parse_sentences_many([article.text], self.nlp, select=self._selector))
+        for article in articles:
+            article.text = without_lone_surrogates(article.text)
+        texts = [article.text for article in articles]
+        return list(parse_sentences_many(texts, self.nlp, select=self._selector, group=len(texts)))
+
+    def _finish(self, article: Article, parsed: ParsedText) -> AnalysedArticle:
         mentions = self.resolver.resolve(parsed, article.date)
         events = self.coder.code(parsed, mentions, article)
         total = parsed.sentence_count if parsed.sentence_count is not None else len(parsed.sentences)
         return AnalysedArticle(article, mentions, events, sentences=total, parsed=len(parsed.sentences))
 
-    def analyse_many(self, articles: Iterable[Article]) -> Iterator[AnalysedArticle]:
-        """Analyse a stream of articles, in order; raises on the first failure."""
-        for item in self._analysed(articles):
+    def analyse_many(
+        self, articles: Iterable[Article], group: int | None = None
+    ) -> Iterator[AnalysedArticle]:
+        """Analyse a stream of articles, in order; raises on the first failure. Articles are
+        parsed ``group`` at a time (``ANALYSE_GROUP`` by default; 1 for a live stream, so that
+        an article is not held back until later ones arrive)."""
+        for item in self._analysed(articles, ANALYSE_GROUP if group is None else group):
             if isinstance(item, InputProblem):
                 raise RealpolitikError(str(item))
             yield item
 
-    def _analysed(self, articles: Iterable[Article]) -> Iterator[AnalysedArticle | InputProblem]:
+    def _analysed(self, articles: Iterable[Article], group: int) -> Iterator[AnalysedArticle | InputProblem]:
         if self.n_process == 1:
-            for article in articles:
-                yield _analyse_safely(self, article)
+            for chunk in batched(articles, max(1, group)):
+                yield from _analyse_group_safely(self, chunk)
             return
         yield from _analyse_in_workers(self, articles)
 
@@ -214,7 +228,7 @@ class Pipeline:
         report = report if report is not None else RunReport()
         dedup = Deduplicator()
         articles = self._articles(sources, limits, report, dedup, None, on_progress, stdin)
-        for analysed in self._analysed(articles):
+        for analysed in self._analysed(articles, _group_for(sources)):
             if isinstance(analysed, InputProblem):
                 report.add_problem(analysed)
                 continue
@@ -237,7 +251,7 @@ class Pipeline:
         articles = self._articles(sources, limits, report, dedup, store, on_progress, stdin)
         pending: list[AnalysedArticle] = []
         started = 0.0
-        for analysed in self._analysed(articles):
+        for analysed in self._analysed(articles, _group_for(sources)):
             if isinstance(analysed, InputProblem):
                 report.add_problem(analysed)
                 continue
@@ -293,16 +307,40 @@ class Pipeline:
                 yield item
 
 
-def _analyse_safely(pipeline: Pipeline, article: Article) -> AnalysedArticle | InputProblem:
+def _analyse_safely(
+    pipeline: Pipeline, article: Article, parsed: ParsedText | None = None
+) -> AnalysedArticle | InputProblem:
     """One article's analysis; a failure becomes a reported problem, never a crashed run."""
     try:
-        return pipeline.analyse(article)
+        if parsed is None:
+            return pipeline.analyse(article)
+        return pipeline._finish(article, parsed)
     except RealpolitikError as exc:
         return InputProblem(article.origin or article.id, str(exc))
     except Exception as exc:  # a bug on one odd article must not lose a long run; it is reported
         return InputProblem(
             article.origin or article.id, f"internal error while coding: {type(exc).__name__}: {exc}"
         )
+
+
+def _analyse_group_safely(
+    pipeline: Pipeline, articles: list[Article]
+) -> list[AnalysedArticle | InputProblem]:
+    """Articles parsed together, then resolved and coded one by one; if parsing them together
+    fails, each is analysed alone, so that only the article at fault is reported."""
+    if len(articles) > 1:
+        try:
+            parsed = pipeline._parse(articles)
+        except Exception:  # found again, and reported for its own article, below
+            pass
+        else:
+            return [_analyse_safely(pipeline, a, p) for a, p in zip(articles, parsed, strict=True)]
+    return [_analyse_safely(pipeline, a) for a in articles]
+
+
+def _group_for(sources: Sequence[str]) -> int:
+    """Articles parsed together: ANALYSE_GROUP, or 1 when standard input (maybe a live stream) is read."""
+    return 1 if "-" in sources else ANALYSE_GROUP
 
 
 def batched(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -353,6 +391,9 @@ SAVE_BATCH = max(1, int(os.environ.get("REALPOLITIK_SAVE_BATCH") or 32))
 SAVE_BATCH_SECONDS = 2.0
 # Articles read from files whose duplicates are looked up in the store together.
 ADMISSION_BATCH = 32
+# Articles parsed together, their sentences in common batches through the models (about 200
+# sentences that can yield an event): the models' per-batch costs spread over more sentences.
+ANALYSE_GROUP = 8
 
 
 def _save_batch(store: Store, batch: list[AnalysedArticle], report: RunReport) -> None:
@@ -378,25 +419,27 @@ def _init_worker(select_sentences: bool) -> None:
     _WORKER = Pipeline(select_sentences=select_sentences)
 
 
-def _work(article: Article) -> AnalysedArticle | InputProblem:
+def _work(articles: list[Article]) -> list[AnalysedArticle | InputProblem]:
     assert _WORKER is not None
-    return _analyse_safely(_WORKER, article)
+    return _analyse_group_safely(_WORKER, articles)
 
 
 def _analyse_in_workers(
-    pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 8
+    pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 2
 ) -> Iterator[AnalysedArticle | InputProblem]:
-    """Analyse in a process pool, in input order, one batch in flight while the last is consumed."""
+    """Analyse in a process pool, in input order, one batch in flight while the last is consumed.
+    Each worker takes groups of ANALYSE_GROUP articles (parsed together), ``per_worker`` of them
+    a batch."""
     ctx = _worker_context()
-    batch_size = pipeline.n_process * per_worker
+    batch_size = pipeline.n_process * per_worker * ANALYSE_GROUP
     with ctx.Pool(
         pipeline.n_process, initializer=_init_worker, initargs=(pipeline.select_sentences,)
     ) as pool:
         pending = None
         for batch in batched(articles, batch_size):
-            job = pool.map_async(_work, batch, chunksize=2)
+            job = pool.map_async(_work, list(batched(batch, ANALYSE_GROUP)), chunksize=1)
             if pending is not None:
-                yield from pending.get()
+                yield from (item for group in pending.get() for item in group)
             pending = job
         if pending is not None:
-            yield from pending.get()
+            yield from (item for group in pending.get() for item in group)

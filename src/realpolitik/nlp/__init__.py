@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from realpolitik.errors import ModelError
@@ -350,41 +351,80 @@ def parse_sentences_many(
     *,
     select: SelectSentences | None = None,
     batch_size: int = 256,
+    group: int = 1,
 ) -> Iterator[ParsedText]:
     """Parse documents sentence by sentence, only the sentences ``select`` keeps (all if None).
 
     In the result each parsed sentence is its own Doc; ``paragraphs[i]`` is the slice of the
     text that ``docs[i]`` covers (one sentence), so ``Sentence.offset`` maps token offsets back.
     A sentence's annotations do not depend on which other sentences are parsed.
+
+    ``group`` documents are read from ``texts`` at a time and their sentences go through the
+    models together: the models cost less per sentence in batches of a few hundred sentences than
+    of one document's few dozen (about an eighth less). The results are the same, in order; a
+    caller that reads a live stream keeps ``group=1`` so as not to wait for later documents.
     """
     nlp = nlp or load_nlp()
     late = [name for name in LATE_COMPONENTS if name in nlp.pipe_names]
-    for text in texts:
-        candidates = _candidates(nlp, text)
-        words = [c.words for c in candidates]
-        refine = getattr(select, "refine", None)
-        keep = [True] * len(candidates) if select is None else select(words)
-        # Every component but the late ones on the selected sentences; then, for a two-stage
-        # selector, its final choice (sentences it adds get those components too); then the late
-        # components on the kept sentences only.
-        annotated: dict[int, Doc] = {}
-        _annotate(nlp, candidates, [i for i, k in enumerate(keep) if k], annotated, batch_size, late)
+    it = iter(texts)
+    while chunk := list(islice(it, max(1, group))):
+        yield from _parse_group(chunk, nlp, select, batch_size, late)
+
+
+def _parse_group(
+    texts: list[str], nlp: Language, select: SelectSentences | None, batch_size: int, late: list[str]
+) -> list[ParsedText]:
+    candidates = [_candidates(nlp, text) for text in texts]
+    words = [[c.words for c in cands] for cands in candidates]
+    refine = getattr(select, "refine", None)
+    needs_late = getattr(select, "needs_late", None)
+    keeps = [
+        [True] * len(cands) if select is None else select(w)
+        for cands, w in zip(candidates, words, strict=True)
+    ]
+    # Every component but the late ones on the selected sentences of all the documents; then, for
+    # a two-stage selector, its final choice document by document (sentences it adds get those
+    # components too; a selector's ``needs_late`` reads what its ``refine`` of the same document
+    # found, so the two are called in turn); then the late components on the kept sentences only.
+    annotated: list[dict[int, Doc]] = [{} for _ in texts]
+    _annotate(
+        nlp,
+        [
+            (candidates[d][i], annotated[d], i)
+            for d, keep in enumerate(keeps)
+            for i, k in enumerate(keep)
+            if k
+        ],
+        batch_size,
+        late,
+    )
+    kept_of: list[list[int]] = []
+    full: list[tuple[dict[int, Doc], int]] = []
+    for d, keep in enumerate(keeps):
         if refine is not None:
-            keep = refine(words, annotated)
+            keep = refine(words[d], annotated[d])
         kept = [i for i, k in enumerate(keep) if k]
-        _annotate(nlp, candidates, [i for i in kept if i not in annotated], annotated, batch_size, late)
-        needs_late = getattr(select, "needs_late", None)
-        full = [i for i in kept if needs_late is None or needs_late(i, annotated[i])]
-        late_docs = [annotated[i] for i in full]
-        for name in late:
-            late_docs = list(nlp.get_pipe(name).pipe(late_docs, batch_size=batch_size))
-        annotated.update(zip(full, late_docs, strict=True))
-        docs = [annotated[i] for i in kept]
+        kept_of.append(kept)
+        _annotate(
+            nlp,
+            [(candidates[d][i], annotated[d], i) for i in kept if i not in annotated[d]],
+            batch_size,
+            late,
+        )
+        full.extend((annotated[d], i) for i in kept if needs_late is None or needs_late(i, annotated[d][i]))
+    late_docs = [out[i] for out, i in full]
+    for name in late:
+        late_docs = list(nlp.get_pipe(name).pipe(late_docs, batch_size=batch_size))
+    for (out, i), doc in zip(full, late_docs, strict=True):
+        out[i] = doc
+    results: list[ParsedText] = []
+    for text, cands, kept, out in zip(texts, candidates, kept_of, annotated, strict=True):
+        docs = [out[i] for i in kept]
         sentences: list[Sentence] = []
         paragraphs: list[Paragraph] = []
         for k, (i, doc) in enumerate(zip(kept, docs, strict=True)):
-            span = candidates[i].span
-            para = Paragraph(candidates[i].paragraph_start + span.start_char, span.text)
+            span = cands[i].span
+            para = Paragraph(cands[i].paragraph_start + span.start_char, span.text)
             paragraphs.append(para)
             sentences.append(
                 Sentence(
@@ -396,30 +436,32 @@ def parse_sentences_many(
                     offset=para.start,
                 )
             )
-        yield ParsedText(
-            text=text, paragraphs=paragraphs, docs=docs, sentences=sentences, sentence_count=len(candidates)
+        results.append(
+            ParsedText(
+                text=text, paragraphs=paragraphs, docs=docs, sentences=sentences, sentence_count=len(cands)
+            )
         )
+    return results
 
 
 def _annotate(
-    nlp: Language,
-    candidates: list[_Candidate],
-    which: list[int],
-    out: dict[int, Doc],
-    batch_size: int,
-    late: list[str],
+    nlp: Language, which: list[tuple[_Candidate, dict[int, Doc], int]], batch_size: int, late: list[str]
 ) -> None:
-    """Sentences ``which`` as Docs with every component but the late ones, into ``out``."""
+    """Sentences as Docs with every component but the late ones: ``(candidate, out, i)`` puts
+    the Doc of ``candidate`` at ``out[i]``."""
     if not which:
         return
     vocab = nlp.vocab
-    docs = (_new_doc(vocab, candidates[i].words, candidates[i].spaces, candidates[i].norms) for i in which)
+    docs = (_new_doc(vocab, c.words, c.spaces, c.norms) for c, _, _ in which)
     rules = rule_components(nlp)
     if rules is None:
-        out.update(zip(which, nlp.pipe(docs, batch_size=batch_size, disable=late), strict=True))
-        return
-    annotated = list(nlp.pipe(docs, batch_size=batch_size, disable=[*late, *RuleComponents.NAMES]))
-    out.update(zip(which, rules.apply_many(annotated), strict=True))
+        annotated = list(nlp.pipe(docs, batch_size=batch_size, disable=late))
+    else:
+        annotated = rules.apply_many(
+            list(nlp.pipe(docs, batch_size=batch_size, disable=[*late, *RuleComponents.NAMES]))
+        )
+    for (_, out, i), doc in zip(which, annotated, strict=True):
+        out[i] = doc
 
 
 def sentence_doc(span: Span) -> Doc:
