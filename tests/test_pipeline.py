@@ -221,3 +221,17 @@ def test_an_article_that_fails_in_a_group_is_reported_alone(monkeypatch: pytest.
     assert [type(x).__name__ for x in out] == ["AnalysedArticle", "InputProblem", "AnalysedArticle"]
     assert str(out[1]) == "a1: internal error while coding: ValueError: cannot parse"
     assert out[0].events and out[2].events
+
+
+def test_worker_batches_are_shared_out_in_order() -> None:
+    """Full batches go out in groups of ANALYSE_GROUP; a short one is cut so that every worker
+    gets a part; the articles keep their order."""
+    from realpolitik.pipeline import ANALYSE_GROUP, _groups
+
+    full = list(range(4 * ANALYSE_GROUP))
+    assert [len(g) for g in _groups(full, 2)] == [ANALYSE_GROUP] * 4  # type: ignore[arg-type]
+    for n in (1, 3, ANALYSE_GROUP, ANALYSE_GROUP + 1, 5 * ANALYSE_GROUP + 1):
+        groups = _groups(list(range(n)), 2)  # type: ignore[arg-type]
+        assert [x for g in groups for x in g] == list(range(n))
+        assert len(groups) == min(n, max(2, -(-n // ANALYSE_GROUP)))
+        assert max(map(len, groups)) - min(map(len, groups)) <= 1

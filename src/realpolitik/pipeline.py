@@ -424,6 +424,22 @@ def _work(articles: list[Article]) -> list[AnalysedArticle | InputProblem]:
     return _analyse_group_safely(_WORKER, articles)
 
 
+def _groups(batch: list[Article], workers: int) -> list[list[Article]]:
+    """A batch cut into groups of at most ANALYSE_GROUP articles, and into at least as many
+    groups as there are workers, of near-equal sizes: a last, short batch is shared out rather
+    than left to one worker while the others wait."""
+    n = max(workers, -(-len(batch) // ANALYSE_GROUP))
+    size, extra = divmod(len(batch), n)
+    out: list[list[Article]] = []
+    start = 0
+    for k in range(n):
+        end = start + size + (1 if k < extra else 0)
+        if end > start:
+            out.append(batch[start:end])
+        start = end
+    return out
+
+
 def _analyse_in_workers(
     pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 2
 ) -> Iterator[AnalysedArticle | InputProblem]:
@@ -437,7 +453,7 @@ def _analyse_in_workers(
     ) as pool:
         pending = None
         for batch in batched(articles, batch_size):
-            job = pool.map_async(_work, list(batched(batch, ANALYSE_GROUP)), chunksize=1)
+            job = pool.map_async(_work, _groups(batch, pipeline.n_process), chunksize=1)
             if pending is not None:
                 yield from (item for group in pending.get() for item in group)
             pending = job
