@@ -255,22 +255,30 @@ class NamesNeedNER:
 
     def __init__(self, actors: SentencePrefilter) -> None:
         self.actors = actors
+        self._name_tags: frozenset[int] | None = None  # hashes of _NAME_TAGS, in the Docs' vocab
 
-    def __call__(self, doc: Doc, dates: bool = True) -> bool:
+    def __call__(self, doc: Doc, dates: bool = True, words: list[str] | None = None) -> bool:
         """``dates=False`` for a sentence that yields no event (context for anaphora): its time
-        expressions date nothing."""
-        words = [t.text for t in doc]
+        expressions date nothing. ``words``: the texts of the Doc's tokens, when known (they are
+        read from the tags' array and these, not from a spaCy Token per word)."""
+        from spacy.attrs import TAG
+
+        if words is None:
+            words = [t.text for t in doc]
         if dates and may_hold_date(words):
             return True
         plain, dependent = self.actors.names_and_ner(words)
         if dependent:
             return True
-        for i, tok in enumerate(doc):
-            if i in plain or (not dates and may_hold_date([tok.text])):  # "on Monday" dates nothing
+        if self._name_tags is None:
+            self._name_tags = frozenset(doc.vocab.strings.add(tag) for tag in _NAME_TAGS)
+        tags = doc.to_array(TAG).tolist()
+        for i, word in enumerate(words):
+            if i in plain or (not dates and may_hold_date([word])):  # "on Monday" dates nothing
                 continue
-            if tok.tag_ in _NAME_TAGS:  # also a lower-case name ("talk to jeff")
+            if tags[i] in self._name_tags:  # also a lower-case name ("talk to jeff")
                 return True
-            if tok.is_lower or not any(c.isupper() for c in tok.text):
+            if word.islower() or not any(c.isupper() for c in word):  # spaCy's is_lower: islower()
                 continue
             if i == 0 or words[i - 1] in _OPENERS:  # "The", '"We': a sentence's first word
                 continue
@@ -295,6 +303,7 @@ class TwoStageSelector(SentenceSelector):
         self.fires = fires
         self.needs_ner = NamesNeedNER(actors)
         self._coded: set[int] = set()
+        self._words: list[list[str]] = []
 
     def __call__(self, sentences: list[list[str]]) -> list[bool]:
         return self.candidates(sentences)
@@ -306,12 +315,13 @@ class TwoStageSelector(SentenceSelector):
         # The sentences of this document in which the coder may fire; the others are kept as
         # context and yield no event.
         self._coded = {i for i, c in enumerate(chosen) if c}
+        self._words = sentences
         return self.with_context(sentences, chosen)
 
     def needs_late(self, index: int, doc: Doc) -> bool:
         """Should kept sentence ``index`` of the document last refined go through the late
         components (NER)?"""
-        return self.needs_ner(doc, dates=index in self._coded)
+        return self.needs_ner(doc, dates=index in self._coded, words=self._words[index])
 
 
 def default_selector(
