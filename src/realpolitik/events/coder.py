@@ -212,6 +212,9 @@ class _Sentence:
         self.sentence = sentence
         self.span = sentence.span
         self.doc = sentence.span.doc
+        # The sentence's tokens, made once: iterating a span makes a new Token object per word each
+        # time, and the frame search, the time expressions and every event's attribution read them all.
+        self.tokens: list[Token] = list(sentence.span)
         self.blocked: set[int] = set()
         self.frames: dict[int, Frame] = {}
         self.by_token: dict[int, list[Mention]] = defaultdict(list)
@@ -258,6 +261,11 @@ class EventCoder:
     name = CODER_NAME
 
     def __init__(self) -> None:
+        # lexicon.candidates(lemma, pos) as one dict per part of speech (match asks them per token)
+        by_pos: dict[str, dict[str, list[Pattern]]] = {"V": {}, "N": {}, "A": {}}
+        for (lemma, pos), rows in patterns().items():
+            by_pos[pos][lemma] = rows
+        self._verb_rows, self._noun_rows, self._adj_rows = by_pos["V"], by_pos["N"], by_pos["A"]
         self._speech = frozenset(
             lemma
             for (lemma, pos), rows in patterns().items()
@@ -291,7 +299,7 @@ class EventCoder:
         frames = self._frames(ctx)
         ctx.frames = frames
         self._compose(ctx, frames)
-        timexes = find_timexes(sentence.span, sentence.offset, article.date)
+        timexes = find_timexes(sentence.span, sentence.offset, article.date, ctx.tokens)
         out: list[Event] = []
         for fr in frames.values():
             if fr.consumed or fr.code is None or not fr.standalone:
@@ -323,52 +331,55 @@ class EventCoder:
     def match(self, tok: Token) -> tuple[Pattern | None, str]:
         """The lexicon row a token matches, and its kind (verb, noun, adj). Public: sentence
         selection (realpolitik.selection.CoderTriggers) asks it, to be exactly as strict as the coder."""
-        lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ not in ("aux", "auxpass")):
-            if is_passive(tok) and candidates(tok.lower_, "A"):  # "is opposed to", "is committed to"
-                return self._pick(tok, candidates(tok.lower_, "A")), "adj"
-            return self._pick(tok, candidates(lemma, "V")), "verb"
-        if tok.pos_ == "NOUN" or (tok.pos_ == "PROPN" and tok.text.islower()):
-            rows = candidates(lemma, "N") or candidates(tok.lower_, "N")
+        # Called on every token of every candidate sentence (twice: selection, then the coder), and
+        # most tokens have no lexicon row: the dict look-ups come first, the tree is only read (by
+        # is_passive and _pick) for a word that has rows. The look-ups are those of
+        # lexicon.candidates, on per-part-of-speech tables.
+        pos = tok.pos_
+        if pos == "VERB" or (pos == "AUX" and tok.dep_ not in ("aux", "auxpass")):
+            adj_rows = self._adj_rows.get(tok.lower_.lower())
+            if adj_rows and is_passive(tok):  # "is opposed to", "is committed to"
+                return self._pick(tok, adj_rows), "adj"
+            return self._pick(tok, self._verb_rows.get(tok.lemma_.lower())), "verb"
+        if pos == "NOUN" or (pos == "PROPN" and tok.text.islower()):
+            rows = self._noun_rows.get(tok.lemma_.lower()) or self._noun_rows.get(tok.lower_.lower())
             return self._pick(tok, rows), "noun"
-        if tok.pos_ == "ADJ" and tok.dep_ in ("acomp", "oprd", "ROOT", "conj", "xcomp"):
-            return self._pick(tok, candidates(tok.lower_, "A") or candidates(lemma, "A")), "adj"
+        if pos == "ADJ" and tok.dep_ in ("acomp", "oprd", "ROOT", "conj", "xcomp"):
+            rows = self._adj_rows.get(tok.lower_.lower()) or self._adj_rows.get(tok.lemma_.lower())
+            return self._pick(tok, rows), "adj"
         return None, ""
 
-    def _pick(self, tok: Token, rows: list[Pattern]) -> Pattern | None:
+    def _pick(self, tok: Token, rows: list[Pattern] | None) -> Pattern | None:
         """The most specific row whose conditions the token's dependents meet."""
         if not rows:
             return None
-        host = _host(tok)
-        parts = particles(tok)
-        dobj = direct_objects(tok) + [c for c in tok.children if c.dep_ in PASS_SUBJ]
-        dobj = dobj + [
-            o for d in dobj if d.lemma_.lower() in quantity_nouns() for _, o in preps_of(d, ["of"])
-        ]
-        # "ended mediation efforts", "suspended an aid program": a compound modifier names the thing too
-        dobj_lemmas = {c.lemma_.lower() for d in dobj for c in conjuncts(d)} | {d.lower_ for d in dobj}
-        dobj_lemmas |= {c.lemma_.lower() for d in dobj for c in d.children if c.dep_ == "compound"}
-        mods = {
-            c.lemma_.lower()
-            for h in {tok, host}
-            for c in h.children
-            if c.dep_ in ("compound", "amod", "nmod")
-        }
-        if (
-            tok.dep_ == "pobj"
-            and tok.head.lower_ == "of"
-            and tok.head.head.lemma_.lower() in quantity_nouns()
-        ):
-            mods.add(tok.head.head.lemma_.lower())  # "a state of siege": the measure noun qualifies it
+        # Each condition's facts (particles, objects, modifiers) are read from the tree the first
+        # time a row asks for them: most rows ask for none or one of them.
+        parts: set[str] | None = None
+        dobj: list[Token] | None = None
+        dobj_lemmas: set[str] | None = None
+        mods: set[str] | None = None
         for p in rows:
-            if p.particle and p.particle not in parts:
-                continue
-            if p.need_object and not dobj:
-                continue
-            if p.objects is not None and not (dobj_lemmas & p.objects):
-                continue
-            if p.mods is not None and not (mods & p.mods):
-                continue
+            if p.particle:
+                if parts is None:
+                    parts = particles(tok)
+                if p.particle not in parts:
+                    continue
+            if p.need_object or p.objects is not None:
+                if dobj is None:
+                    dobj = self._pick_objects(tok)
+                if p.need_object and not dobj:
+                    continue
+                if p.objects is not None:
+                    if dobj_lemmas is None:
+                        dobj_lemmas = self._object_words(dobj)
+                    if not (dobj_lemmas & p.objects):
+                        continue
+            if p.mods is not None:
+                if mods is None:
+                    mods = self._modifier_words(tok)
+                if not (mods & p.mods):
+                    continue
             if p.that_clause and not _states_proposition(tok):
                 continue
             if p.subjects is not None and not (self._subject_words(tok) & p.subjects):
@@ -383,6 +394,38 @@ class EventCoder:
             return p
         return None
 
+    @staticmethod
+    def _pick_objects(tok: Token) -> list[Token]:
+        """The objects a row's object condition looks at: direct objects, passive subjects and the
+        counted noun of a quantity phrase."""
+        dobj = direct_objects(tok) + [c for c in tok.children if c.dep_ in PASS_SUBJ]
+        counted = [o for d in dobj if d.lemma_.lower() in quantity_nouns() for _, o in preps_of(d, ["of"])]
+        return dobj + counted
+
+    @staticmethod
+    def _object_words(dobj: list[Token]) -> set[str]:
+        # "ended mediation efforts", "suspended an aid program": a compound modifier names the thing too
+        words = {c.lemma_.lower() for d in dobj for c in conjuncts(d)} | {d.lower_ for d in dobj}
+        words |= {c.lemma_.lower() for d in dobj for c in d.children if c.dep_ == "compound"}
+        return words
+
+    @staticmethod
+    def _modifier_words(tok: Token) -> set[str]:
+        host = _host(tok)
+        mods = {
+            c.lemma_.lower()
+            for h in {tok, host}
+            for c in h.children
+            if c.dep_ in ("compound", "amod", "nmod")
+        }
+        if (
+            tok.dep_ == "pobj"
+            and tok.head.lower_ == "of"
+            and tok.head.head.lemma_.lower() in quantity_nouns()
+        ):
+            mods.add(tok.head.head.lemma_.lower())  # "a state of siege": the measure noun qualifies it
+        return mods
+
     def _subject_words(self, tok: Token) -> set[str]:
         """Lemmas of the acting phrase's heads and their modifiers ("suicide bombers", "UN peacekeepers")."""
         heads, _ = self._subject_heads(tok)
@@ -394,7 +437,7 @@ class EventCoder:
     def _frames(self, ctx: _Sentence) -> dict[int, Frame]:
         frames: dict[int, Frame] = {}
         blocked: set[int] = set()
-        for tok in ctx.span:
+        for tok in ctx.tokens:
             pat, kind = self.match(tok)
             if pat is None:
                 continue
@@ -1211,7 +1254,7 @@ class EventCoder:
             missing = CONF_UNTARGETED if code[:2] in UNTARGETED_ROOTS else CONF_TARGET_MISSING
             pairs = [(s, None, missing) for s in sources]
         sent = ctx.sentence
-        attribution = mod.attribution_of(fr.trigger, self._speech, list(ctx.span))
+        attribution = mod.attribution_of(fr.trigger, self._speech, ctx.tokens)
         timex = timex_for(fr.trigger, timexes)
         if timex is not None:
             ev_date, basis = timex.value, timex.basis or "relative"
