@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from realpolitik.events import modality as mod
@@ -43,6 +43,8 @@ from realpolitik.events.syntax import (
     SOURCE_DESCENT,
     SUBJ,
     TARGET_DESCENT,
+    cached_children,
+    children_of,
     conjuncts,
     depth,
     direct_objects,
@@ -222,6 +224,11 @@ class _Sentence:
             for i in range(m.token_start, m.token_end):
                 self.by_token[i].append(m)
 
+    @cached_property
+    def text(self) -> str:
+        """The sentence's text (Span.text joins its tokens anew at each call; events repeat it)."""
+        return self.sentence.text
+
     def in_sentence(self, tok: Token) -> bool:
         return self.span.start <= tok.i < self.span.end
 
@@ -242,13 +249,20 @@ class _Sentence:
         if found or _depth >= 2:
             return _dedupe(found, head)
         order = TARGET_DESCENT if role == "target" else SOURCE_DESCENT
-        heads = [h for h in conjuncts(head)]
+        # Each head's prepositional phrases are read once, not once per preposition of ``order``
+        # (preps_of(h, [prep]) is preps_of(h) filtered by the preposition's word, in the same order).
+        phrases = [
+            (p.lower_, obj)
+            for h in conjuncts(head)
+            for p, obj in preps_of(h)
+            if p.head.i == h.i  # only phrases directly under the noun
+        ]
+        if not phrases:
+            return []
         for prep in order:
             acc: list[Mention] = []
-            for h in heads:
-                for p, obj in preps_of(h, [prep]):
-                    if p.head.i != h.i:  # only phrases directly under the noun
-                        continue
+            for name, obj in phrases:
+                if name == prep:
                     acc += self.np_actors(obj, role, _depth + 1)
             if acc:
                 return _dedupe(acc)
@@ -296,15 +310,16 @@ class EventCoder:
     def code_sentence(self, sentence: Sentence, mentions: list[Mention], article: Article) -> list[Event]:
         """Events of one sentence, given the mentions in it."""
         ctx = _Sentence(sentence, mentions)
-        frames = self._frames(ctx)
-        ctx.frames = frames
-        self._compose(ctx, frames)
-        timexes = find_timexes(sentence.span, sentence.offset, article.date, ctx.tokens)
-        out: list[Event] = []
-        for fr in frames.values():
-            if fr.consumed or fr.code is None or not fr.standalone:
-                continue
-            out.extend(self._events(ctx, fr, article, timexes))
+        with cached_children(ctx.doc):
+            frames = self._frames(ctx)
+            ctx.frames = frames
+            self._compose(ctx, frames)
+            timexes = find_timexes(sentence.span, sentence.offset, article.date, ctx.tokens)
+            out: list[Event] = []
+            for fr in frames.values():
+                if fr.consumed or fr.code is None or not fr.standalone:
+                    continue
+                out.extend(self._events(ctx, fr, article, timexes))
         return out
 
     def explain(self, sentence: Sentence, mentions: list[Mention]) -> list[FrameInfo]:
@@ -312,9 +327,10 @@ class EventCoder:
         lexicon word that fired, with its code and whether it found a source and a target. For
         diagnosing sentences without events (benchmarks/accuracy.py tallies why)."""
         ctx = _Sentence(sentence, mentions)
-        frames = self._frames(ctx)
-        ctx.frames = frames
-        self._compose(ctx, frames)
+        with cached_children(ctx.doc):
+            frames = self._frames(ctx)
+            ctx.frames = frames
+            self._compose(ctx, frames)
         return [
             FrameInfo(
                 trigger=fr.trigger.text,
@@ -398,7 +414,7 @@ class EventCoder:
     def _pick_objects(tok: Token) -> list[Token]:
         """The objects a row's object condition looks at: direct objects, passive subjects and the
         counted noun of a quantity phrase."""
-        dobj = direct_objects(tok) + [c for c in tok.children if c.dep_ in PASS_SUBJ]
+        dobj = direct_objects(tok) + [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]
         counted = [o for d in dobj if d.lemma_.lower() in quantity_nouns() for _, o in preps_of(d, ["of"])]
         return dobj + counted
 
@@ -406,7 +422,7 @@ class EventCoder:
     def _object_words(dobj: list[Token]) -> set[str]:
         # "ended mediation efforts", "suspended an aid program": a compound modifier names the thing too
         words = {c.lemma_.lower() for d in dobj for c in conjuncts(d)} | {d.lower_ for d in dobj}
-        words |= {c.lemma_.lower() for d in dobj for c in d.children if c.dep_ == "compound"}
+        words |= {c.lemma_.lower() for d in dobj for c in children_of(d) if c.dep_ == "compound"}
         return words
 
     @staticmethod
@@ -415,7 +431,7 @@ class EventCoder:
         mods = {
             c.lemma_.lower()
             for h in {tok, host}
-            for c in h.children
+            for c in children_of(h)
             if c.dep_ in ("compound", "amod", "nmod")
         }
         if (
@@ -431,7 +447,7 @@ class EventCoder:
         heads, _ = self._subject_heads(tok)
         heads = heads + [o for h in heads for _, o in preps_of(h, ["of"])]  # "a first group of troops"
         return {h.lemma_.lower() for h in heads} | {
-            c.lemma_.lower() for h in heads for c in h.children if c.dep_ in ("compound", "amod", "nmod")
+            c.lemma_.lower() for h in heads for c in children_of(h) if c.dep_ in ("compound", "amod", "nmod")
         }
 
     def _frames(self, ctx: _Sentence) -> dict[int, Frame]:
@@ -529,7 +545,7 @@ class EventCoder:
                     heads = [o for p, o in preps_of(absorber, ["by"]) if p.dep_ == "agent"]
                     inherited = False
                 elif host.dep_ == "pobj" and is_passive(absorber):  # "X was involved in the attack"
-                    heads, inherited = [c for c in absorber.children if c.dep_ in PASS_SUBJ], False
+                    heads, inherited = [c for c in children_of(absorber) if c.dep_ in PASS_SUBJ], False
                 else:
                     heads, inherited = self._subject_heads(absorber, frames)
                 subj, how = self._actors_of_heads(ctx, heads, "source")
@@ -572,12 +588,12 @@ class EventCoder:
         if fr.code is not None:
             fr.base_quad = cameo_code(fr.code).quad_class
         if pat.particle:
-            fr.extra_tokens += [c for c in tok.children if c.lower_ == pat.particle]
+            fr.extra_tokens += [c for c in children_of(tok) if c.lower_ == pat.particle]
 
     def _purpose_clause(self, verb: Token) -> bool:
         """ "met to strengthen ties", "a consensus to exchange information": a to-infinitive adverbial
         or noun modifier says what is meant to happen (not for frame nouns: "decision to pull out")."""
-        if not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        if not any(c.dep_ == "aux" and c.lower_ == "to" for c in children_of(verb)):
             return False
         if verb.dep_ == "advcl":
             return True
@@ -608,20 +624,20 @@ class EventCoder:
             agents = [o for p, o in preps_of(tok, ["by"]) if p.dep_ == "agent"]
             if agents:
                 return agents, False
-            subj = [c for c in tok.children if c.dep_ in PASS_SUBJ]
+            subj = [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]
             if subj and candidates(tok.lower_, "A"):
                 return subj, False
             return [], False
-        subj = [c for c in verb.children if c.dep_ in SUBJ]
+        subj = [c for c in children_of(verb) if c.dep_ in SUBJ]
         if subj:
             return subj, False
         head, rel = verb.head, verb.dep_
         if head.i == verb.i:
             return [], False
-        to_inf = any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children)
+        to_inf = any(c.lower_ == "to" and c.dep_ == "aux" for c in children_of(verb))
         if rel == "xcomp" or (rel == "advcl" and (to_inf or verb.tag_ == "VBG")):
             # object control: "urged China to V", "called on Israel to V"
-            objs = [c for c in head.children if c.dep_ in OBJ]
+            objs = [c for c in children_of(head) if c.dep_ in OBJ]
             if rel == "xcomp" and objs and head.lemma_.lower() not in SUBJECT_CONTROL:
                 return objs, True
             ons = [o for p, o in preps_of(head, ["on", "upon"]) if head.lemma_.lower() == "call"]
@@ -637,8 +653,8 @@ class EventCoder:
                 return [head], True  # "leaders attending the summit"
             if verb.tag_ == "VBN":
                 return [], False
-            owners = [c for c in head.children if c.dep_ == "poss"]
-            owners = owners or [c for c in head.children if c.dep_ in ("compound", "amod", "nmod")]
+            owners = [c for c in children_of(head) if c.dep_ == "poss"]
+            owners = owners or [c for c in children_of(head) if c.dep_ in ("compound", "amod", "nmod")]
             if owners:
                 return owners, True
             # "announced a decision to V": only frame nouns pass their governor's subject down
@@ -660,7 +676,7 @@ class EventCoder:
             return heads, False
         if rel == "pcomp":  # "accused X of violating": the accused does it
             gov = head.head
-            objs = [c for c in gov.children if c.dep_ in OBJ]
+            objs = [c for c in children_of(gov) if c.dep_ in OBJ]
             if objs:
                 return objs, True
             if gov.pos_ in ("VERB", "AUX") or (gov.pos_ == "ADJ" and gov.dep_ in ("acomp", "oprd")):
@@ -705,7 +721,7 @@ class EventCoder:
             if cur.head.i == cur.i:
                 return None
             if cur.dep_ in ("ccomp", "parataxis") and cur.head.lemma_.lower() in self._speech:
-                subj = [c for c in cur.head.children if c.dep_ in SUBJ]
+                subj = [c for c in children_of(cur.head) if c.dep_ in SUBJ]
                 return subj[0] if subj else None
             if cur.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
                 return None
@@ -717,8 +733,8 @@ class EventCoder:
         constrained = pat.objects is not None
         dobj = direct_objects(verb)
         if verb.i == tok.i and is_passive(tok) and not candidates(tok.lower_, "A"):
-            dobj = [c for c in tok.children if c.dep_ in PASS_SUBJ]  # "Iran was attacked"
-        dative = [c for c in verb.children if c.dep_ in DATIVE and c.pos_ not in ("ADP",)]
+            dobj = [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]  # "Iran was attacked"
+        dative = [c for c in children_of(verb) if c.dep_ in DATIVE and c.pos_ not in ("ADP",)]
         prep_objs = [o for p, o in preps_of(tok, pat.tpreps)] if pat.tpreps else []
         if verb.i != tok.i and pat.tpreps:
             prep_objs += [o for p, o in preps_of(verb, pat.tpreps)]
@@ -739,9 +755,9 @@ class EventCoder:
         if verb.pos_ not in ("VERB", "AUX"):
             return []
         found: list[Mention] = []
-        for c in verb.children:
-            if c.dep_ == "ccomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children):
-                for s in c.children:
+        for c in children_of(verb):
+            if c.dep_ == "ccomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in children_of(c)):
+                for s in children_of(c):
                     if s.dep_ in SUBJ:
                         found += ctx.np_actors(s, "target")
         return _dedupe(found)
@@ -749,7 +765,7 @@ class EventCoder:
     def _threatened_place(self, ctx: _Sentence, fr: Frame, clause: Token) -> list[Mention]:
         """ "threatened to resume attacks in Israel": the country where a threatened act would happen
         is what is threatened, as for the place of an act of violence (not the source's own country)."""
-        heads = [clause] + [c for c in clause.children if c.dep_ in OBJ]
+        heads = [clause] + [c for c in children_of(clause) if c.dep_ in OBJ]
         found: list[Mention] = []
         for h in heads:
             for p, o in preps_of(h, ["in", "inside"]):
@@ -762,7 +778,7 @@ class EventCoder:
         """Who a standalone event noun is by: "U.S. sanctions", "Trump's decision", "calls by X"."""
         idx: set[int] = set()
         for h in _in_order({noun, host}):
-            for c in h.children:
+            for c in children_of(h):
                 if c.dep_ in NOUN_SOURCE_MODS and c.i != noun.i:
                     idx |= np_core(c)
         found = ctx.mentions_on(idx)
@@ -795,7 +811,7 @@ class EventCoder:
 
     def _clause_targets(self, ctx: _Sentence, verb: Token) -> list[Mention]:
         """Actors named by an uncoded embedded verb's objects: "refused to respond to X's demand"."""
-        heads = [c for c in verb.children if c.dep_ in OBJ | DATIVE]
+        heads = [c for c in children_of(verb) if c.dep_ in OBJ | DATIVE]
         heads += [o for p, o in preps_of(verb, CLAUSE_TARGET_PREPS) if p.head.i == verb.i]
         found: list[Mention] = []
         for h in heads:
@@ -831,7 +847,7 @@ class EventCoder:
         if fr.kind == "adj":
             anchors.append(self._copula(tok))
         for a in anchors:
-            for c in a.children:
+            for c in children_of(a):
                 if c.dep_ == "advcl" and fr.kind == "verb" and _adjacent_infinitive(a, c):
                     out.append((lookup(c), c))  # "have sworn to fight", parsed as a purpose clause
                 elif c.dep_ in clause_deps or (
@@ -841,7 +857,7 @@ class EventCoder:
                 elif fr.kind == "noun" and c.dep_ == "ccomp" and pat.frame in ("appeal", "demand"):
                     out.append((lookup(c), c))
         if pat.frame in EMBEDDING_FRAMES and fr.kind == "verb":
-            for c in tok.children:
+            for c in children_of(tok):
                 if c.dep_ in OBJ:
                     f = lookup(c)
                     if f is not None:
@@ -886,12 +902,15 @@ class EventCoder:
                     # "wants the president to step aside": an appeal to the clause's agent
                     fr.code = pat.code or transform(None, "appeal")
                     fr.targets = self._clause_subject(ctx, clause) or [
-                        m for c in fr.trigger.children if c.dep_ in OBJ for m in ctx.np_actors(c, "target")
+                        m
+                        for c in children_of(fr.trigger)
+                        if c.dep_ in OBJ
+                        for m in ctx.np_actors(c, "target")
                     ]
                     fr.frame_applied = True
                     self._suppress(frames, clause, keep=fr)
                 elif pat.frame in ("intent", "threat", "refuse", "appeal", "demand", "prepare", "consider"):
-                    has_subject = any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children)
+                    has_subject = any(c.dep_ in SUBJ | PASS_SUBJ for c in children_of(clause))
                     if not fr.targets and pat.frame in ("appeal", "demand") and has_subject:
                         fr.targets = self._clause_subject(ctx, clause)
                     elif not fr.targets:
@@ -915,7 +934,7 @@ class EventCoder:
                 f.consumed = True
 
     def _clause_subject(self, ctx: _Sentence, clause: Token) -> list[Mention]:
-        subj = [c for c in clause.children if c.dep_ in SUBJ | PASS_SUBJ]
+        subj = [c for c in children_of(clause) if c.dep_ in SUBJ | PASS_SUBJ]
         found: list[Mention] = []
         for s in subj:
             found += ctx.np_actors(s, "target")
@@ -962,7 +981,7 @@ class EventCoder:
             fr.code = transform(inner.code, frame)
             if not fr.targets:
                 has_subject = root.pos_ in ("VERB", "AUX") and any(
-                    c.dep_ in SUBJ | PASS_SUBJ for c in root.children
+                    c.dep_ in SUBJ | PASS_SUBJ for c in children_of(root)
                 )
                 if has_subject:
                     fr.targets = self._clause_subject(ctx, root)
@@ -1040,14 +1059,14 @@ class EventCoder:
         ("wants Germany to pay") or the verb's object controls it ("wants them to leave")."""
         if clause.pos_ not in ("VERB", "AUX"):
             return False
-        if any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children):
+        if any(c.dep_ in SUBJ | PASS_SUBJ for c in children_of(clause)):
             return True
-        return clause.dep_ == "xcomp" and any(c.dep_ in OBJ for c in verb.children)
+        return clause.dep_ == "xcomp" and any(c.dep_ in OBJ for c in children_of(verb))
 
     def _compose_speech(self, ctx: _Sentence, fr: Frame, frames: dict[int, Frame]) -> None:
         """ "X said Y must V" is a demand on Y (CAMEO 10), "Y should V" an appeal (02)."""
         absorbed: dict[int, Frame] = {f.absorber.i: f for f in frames.values() if f.absorber is not None}
-        for c in fr.trigger.children:
+        for c in children_of(fr.trigger):
             if c.dep_ != "ccomp":
                 continue
             kind = mod.clause_modal(c)
@@ -1058,7 +1077,7 @@ class EventCoder:
                 continue
             inner = frames.get(c.i) or absorbed.get(c.i)
             if inner is None:  # "Japan needs to enact reforms": the event is the have/need verb's xcomp
-                xs = [x for x in c.children if x.dep_ == "xcomp"]
+                xs = [x for x in children_of(c) if x.dep_ == "xcomp"]
                 inner = (frames.get(xs[0].i) or absorbed.get(xs[0].i)) if xs else None
             frame = "demand" if kind == "demand_modal" else "appeal"
             fr.code = transform(inner.code if inner and inner.code else None, frame)
@@ -1073,8 +1092,8 @@ class EventCoder:
         """Targets of a to-infinitive purpose clause of the event ("blocked a road to show their
         disapproval of the United States' policies"): its event's targets, else its verbs' objects."""
         for t in fr.tokens:
-            for c in t.children:
-                if c.dep_ != "advcl" or not any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children):
+            for c in children_of(t):
+                if c.dep_ != "advcl" or not any(a.dep_ == "aux" and a.lower_ == "to" for a in children_of(c)):
                     continue
                 inside = {x.i for x in c.subtree}
                 for f in ctx.frames.values():
@@ -1087,7 +1106,7 @@ class EventCoder:
                     found = self._clause_targets(ctx, cur)
                     if found:
                         return found
-                    cur = next((x for x in cur.children if x.dep_ == "xcomp"), None)
+                    cur = next((x for x in children_of(cur) if x.dep_ == "xcomp"), None)
         return []
 
     def _against(
@@ -1103,19 +1122,20 @@ class EventCoder:
             if t.i in seen:
                 continue
             seen.add(t.i)
-            for c in t.children:
+            for c in children_of(t):
                 when = c.dep_ == "advcl" and any(
-                    m.dep_ in ("mark", "advmod") and m.lower_ in ("when", "as", "while") for m in c.children
+                    m.dep_ in ("mark", "advmod") and m.lower_ in ("when", "as", "while")
+                    for m in children_of(c)
                 )
                 if (c.dep_ in CLAUSAL and not when) or c.dep_ in SUBJ:
                     continue
                 if c.dep_ == "prep" and c.lower_ in preps:
                     # "outside of the city": the complex preposition's object hangs under its "of"
-                    objs = [o for o in c.children if o.dep_ == "pobj"] or [
+                    objs = [o for o in children_of(c) if o.dep_ == "pobj"] or [
                         o
-                        for p in c.children
+                        for p in children_of(c)
                         if p.dep_ == "prep" and p.lower_ == "of"
-                        for o in p.children
+                        for o in children_of(p)
                         if o.dep_ == "pobj"
                     ]
                     for o in objs:
@@ -1127,9 +1147,9 @@ class EventCoder:
         """Actors on whom an event is conditioned ("... unless Israel rescinds"); None without a condition."""
         found: list[Mention] | None = None
         for t in fr.tokens:
-            for c in t.children:
+            for c in children_of(t):
                 if c.dep_ == "advcl" and any(
-                    m.dep_ == "mark" and mod.cue(m) == "condition" for m in c.children
+                    m.dep_ == "mark" and mod.cue(m) == "condition" for m in children_of(c)
                 ):
                     found = (found or []) + self._clause_subject(ctx, c)
         return found
@@ -1138,9 +1158,9 @@ class EventCoder:
     def _negative_condition(fr: Frame) -> bool:
         """The event is conditioned by "unless": it happens if the other side does not comply."""
         return any(
-            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in c.children)
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in children_of(c))
             for t in fr.tokens
-            for c in t.children
+            for c in children_of(t)
         )
 
     def _unattributed_violence(self, ctx: _Sentence, fr: Frame) -> list[Mention]:
@@ -1151,7 +1171,7 @@ class EventCoder:
         whose agent is a thing: "killed by a roadside bomb"), or an event noun as subject."""
         if fr.kind != "verb" or fr.code is None or fr.code[:2] not in LOCATION_SOURCE_ROOTS or not fr.targets:
             return []
-        subj = [c for c in fr.trigger.children if c.dep_ in SUBJ]
+        subj = [c for c in children_of(fr.trigger) if c.dep_ in SUBJ]
         if not (subj or is_passive(fr.trigger)):
             return []  # a gerund or infinitive has its agent above it ("indicted for bombing X")
         if any(s.i not in ctx.frames or ctx.frames[s.i].kind != "noun" for s in subj):
@@ -1276,7 +1296,7 @@ class EventCoder:
                     doc_id=article.id,
                     sentence_index=sent.index,
                     span=(min(starts), max(ends)),
-                    sentence=sent.text,
+                    sentence=ctx.text,
                     date=ev_date if isinstance(ev_date, date) else None,
                     source=ActorRef.from_mention(s),
                     target=ActorRef.from_mention(t) if t is not None else None,
@@ -1303,20 +1323,20 @@ def _adjacent_infinitive(verb: Token, clause: Token) -> bool:
         nxt + 1 == clause.i
         and doc[nxt].lower_ == "to"
         and doc[nxt].head.i == clause.i
-        and not any(c.dep_ in SUBJ for c in clause.children)
+        and not any(c.dep_ in SUBJ for c in children_of(clause))
     )
 
 
 def _states_proposition(verb: Token) -> bool:
     """The verb has a that-clause that states something ("agreed that the situation was serious") rather than
     commits anyone to an act: no modal or future auxiliary in it, and no to-infinitive on the verb."""
-    if any(c.dep_ == "xcomp" for c in verb.children):
+    if any(c.dep_ == "xcomp" for c in children_of(verb)):
         return False
-    clauses = [c for c in verb.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")]
+    clauses = [c for c in children_of(verb) if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")]
     return bool(clauses) and not any(
         a.tag_ == "MD" or a.lower_ == "to"
         for c in clauses
-        for a in c.children
+        for a in children_of(c)
         if a.dep_ in ("aux", "auxpass")
     )
 

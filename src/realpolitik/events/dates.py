@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
+from realpolitik.events.syntax import children_of
+
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
@@ -315,7 +317,7 @@ def _is_future(anchor: Token | None) -> bool:
         return False
     cur = anchor
     for _ in range(4):
-        for c in cur.children:
+        for c in children_of(cur):
             if c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall", "wo"):
                 return True
         if cur.dep_ in ("xcomp", "conj") and cur.head.i != cur.i:
