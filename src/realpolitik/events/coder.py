@@ -356,7 +356,8 @@ class EventCoder:
             adj_rows = self._adj_rows.get(tok.lower_.lower())
             if adj_rows and is_passive(tok):  # "is opposed to", "is committed to"
                 return self._pick(tok, adj_rows), "adj"
-            return self._pick(tok, self._verb_rows.get(tok.lemma_.lower())), "verb"
+            rows = self._verb_rows.get(tok.lemma_.lower())
+            return (self._pick(tok, rows) if rows else None), "verb"
         if pos == "NOUN" or (pos == "PROPN" and tok.text.islower()):
             rows = self._noun_rows.get(tok.lemma_.lower()) or self._noun_rows.get(tok.lower_.lower())
             return self._pick(tok, rows), "noun"
@@ -496,6 +497,7 @@ class EventCoder:
         """Find the source/target mentions and the grammar of a frame."""
         tok, pat = fr.trigger, fr.pattern
         assert pat is not None
+        src_heads: list[Token] | None = None
         if fr.kind in ("verb", "adj"):
             src_heads, inherited = self._subject_heads(tok, frames)
             fr.sources, how = self._actors_of_heads(ctx, src_heads, "source")
@@ -582,7 +584,7 @@ class EventCoder:
                 and absorber is None
             ):
                 fr.participants, fr.sources = fr.sources, []
-        military = any(_is_military(m) for m in fr.sources) or self._military_head(tok, fr)
+        military = any(_is_military(m) for m in fr.sources) or self._military_head(tok, fr, src_heads)
         # a wish ("wants X to V") has no event of its own: its row's code is the appeal it may make
         fr.code = None if pat.wish else pat.code_for(military)
         if fr.code is not None:
@@ -602,11 +604,16 @@ class EventCoder:
             return head_pat is None or head_pat.frame == "plain"
         return False
 
-    def _military_head(self, tok: Token, fr: Frame) -> bool:
-        """The acting phrase is headed by a military word ("Russian aircraft", "Israeli tanks")."""
-        heads, _ = (
-            self._subject_heads(fr.absorber or tok) if fr.kind != "noun" or fr.absorber else ([], False)
-        )
+    def _military_head(self, tok: Token, fr: Frame, subject_heads: list[Token] | None = None) -> bool:
+        """The acting phrase is headed by a military word ("Russian aircraft", "Israeli tanks").
+        ``subject_heads``: _subject_heads(tok) when the caller has it (a verb or adjective frame,
+        which has no absorber); it is not computed a second time."""
+        if subject_heads is not None and fr.absorber is None:
+            heads = subject_heads
+        else:
+            heads, _ = (
+                self._subject_heads(fr.absorber or tok) if fr.kind != "noun" or fr.absorber else ([], False)
+            )
         return any(h.lemma_.lower() in military_nouns() for h in heads)
 
     def _copula(self, adj: Token) -> Token:
