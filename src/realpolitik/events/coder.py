@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from realpolitik.events import modality as mod
@@ -43,6 +43,8 @@ from realpolitik.events.syntax import (
     SOURCE_DESCENT,
     SUBJ,
     TARGET_DESCENT,
+    cached_children,
+    children_of,
     conjuncts,
     depth,
     direct_objects,
@@ -212,12 +214,20 @@ class _Sentence:
         self.sentence = sentence
         self.span = sentence.span
         self.doc = sentence.span.doc
+        # The sentence's tokens, made once: iterating a span makes a new Token object per word each
+        # time, and the frame search, the time expressions and every event's attribution read them all.
+        self.tokens: list[Token] = list(sentence.span)
         self.blocked: set[int] = set()
         self.frames: dict[int, Frame] = {}
         self.by_token: dict[int, list[Mention]] = defaultdict(list)
         for m in mentions:
             for i in range(m.token_start, m.token_end):
                 self.by_token[i].append(m)
+
+    @cached_property
+    def text(self) -> str:
+        """The sentence's text (Span.text joins its tokens anew at each call; events repeat it)."""
+        return self.sentence.text
 
     def in_sentence(self, tok: Token) -> bool:
         return self.span.start <= tok.i < self.span.end
@@ -239,13 +249,20 @@ class _Sentence:
         if found or _depth >= 2:
             return _dedupe(found, head)
         order = TARGET_DESCENT if role == "target" else SOURCE_DESCENT
-        heads = [h for h in conjuncts(head)]
+        # Each head's prepositional phrases are read once, not once per preposition of ``order``
+        # (preps_of(h, [prep]) is preps_of(h) filtered by the preposition's word, in the same order).
+        phrases = [
+            (p.lower_, obj)
+            for h in conjuncts(head)
+            for p, obj in preps_of(h)
+            if p.head.i == h.i  # only phrases directly under the noun
+        ]
+        if not phrases:
+            return []
         for prep in order:
             acc: list[Mention] = []
-            for h in heads:
-                for p, obj in preps_of(h, [prep]):
-                    if p.head.i != h.i:  # only phrases directly under the noun
-                        continue
+            for name, obj in phrases:
+                if name == prep:
                     acc += self.np_actors(obj, role, _depth + 1)
             if acc:
                 return _dedupe(acc)
@@ -258,6 +275,11 @@ class EventCoder:
     name = CODER_NAME
 
     def __init__(self) -> None:
+        # lexicon.candidates(lemma, pos) as one dict per part of speech (match asks them per token)
+        by_pos: dict[str, dict[str, list[Pattern]]] = {"V": {}, "N": {}, "A": {}}
+        for (lemma, pos), rows in patterns().items():
+            by_pos[pos][lemma] = rows
+        self._verb_rows, self._noun_rows, self._adj_rows = by_pos["V"], by_pos["N"], by_pos["A"]
         self._speech = frozenset(
             lemma
             for (lemma, pos), rows in patterns().items()
@@ -288,15 +310,16 @@ class EventCoder:
     def code_sentence(self, sentence: Sentence, mentions: list[Mention], article: Article) -> list[Event]:
         """Events of one sentence, given the mentions in it."""
         ctx = _Sentence(sentence, mentions)
-        frames = self._frames(ctx)
-        ctx.frames = frames
-        self._compose(ctx, frames)
-        timexes = find_timexes(sentence.span, sentence.offset, article.date)
-        out: list[Event] = []
-        for fr in frames.values():
-            if fr.consumed or fr.code is None or not fr.standalone:
-                continue
-            out.extend(self._events(ctx, fr, article, timexes))
+        with cached_children(ctx.doc):
+            frames = self._frames(ctx)
+            ctx.frames = frames
+            self._compose(ctx, frames)
+            timexes = find_timexes(sentence.span, sentence.offset, article.date, ctx.tokens)
+            out: list[Event] = []
+            for fr in frames.values():
+                if fr.consumed or fr.code is None or not fr.standalone:
+                    continue
+                out.extend(self._events(ctx, fr, article, timexes))
         return out
 
     def explain(self, sentence: Sentence, mentions: list[Mention]) -> list[FrameInfo]:
@@ -304,9 +327,10 @@ class EventCoder:
         lexicon word that fired, with its code and whether it found a source and a target. For
         diagnosing sentences without events (benchmarks/accuracy.py tallies why)."""
         ctx = _Sentence(sentence, mentions)
-        frames = self._frames(ctx)
-        ctx.frames = frames
-        self._compose(ctx, frames)
+        with cached_children(ctx.doc):
+            frames = self._frames(ctx)
+            ctx.frames = frames
+            self._compose(ctx, frames)
         return [
             FrameInfo(
                 trigger=fr.trigger.text,
@@ -323,52 +347,56 @@ class EventCoder:
     def match(self, tok: Token) -> tuple[Pattern | None, str]:
         """The lexicon row a token matches, and its kind (verb, noun, adj). Public: sentence
         selection (realpolitik.selection.CoderTriggers) asks it, to be exactly as strict as the coder."""
-        lemma = tok.lemma_.lower()
-        if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ not in ("aux", "auxpass")):
-            if is_passive(tok) and candidates(tok.lower_, "A"):  # "is opposed to", "is committed to"
-                return self._pick(tok, candidates(tok.lower_, "A")), "adj"
-            return self._pick(tok, candidates(lemma, "V")), "verb"
-        if tok.pos_ == "NOUN" or (tok.pos_ == "PROPN" and tok.text.islower()):
-            rows = candidates(lemma, "N") or candidates(tok.lower_, "N")
+        # Called on every token of every candidate sentence (twice: selection, then the coder), and
+        # most tokens have no lexicon row: the dict look-ups come first, the tree is only read (by
+        # is_passive and _pick) for a word that has rows. The look-ups are those of
+        # lexicon.candidates, on per-part-of-speech tables.
+        pos = tok.pos_
+        if pos == "VERB" or (pos == "AUX" and tok.dep_ not in ("aux", "auxpass")):
+            adj_rows = self._adj_rows.get(tok.lower_.lower())
+            if adj_rows and is_passive(tok):  # "is opposed to", "is committed to"
+                return self._pick(tok, adj_rows), "adj"
+            rows = self._verb_rows.get(tok.lemma_.lower())
+            return (self._pick(tok, rows) if rows else None), "verb"
+        if pos == "NOUN" or (pos == "PROPN" and tok.text.islower()):
+            rows = self._noun_rows.get(tok.lemma_.lower()) or self._noun_rows.get(tok.lower_.lower())
             return self._pick(tok, rows), "noun"
-        if tok.pos_ == "ADJ" and tok.dep_ in ("acomp", "oprd", "ROOT", "conj", "xcomp"):
-            return self._pick(tok, candidates(tok.lower_, "A") or candidates(lemma, "A")), "adj"
+        if pos == "ADJ" and tok.dep_ in ("acomp", "oprd", "ROOT", "conj", "xcomp"):
+            rows = self._adj_rows.get(tok.lower_.lower()) or self._adj_rows.get(tok.lemma_.lower())
+            return self._pick(tok, rows), "adj"
         return None, ""
 
-    def _pick(self, tok: Token, rows: list[Pattern]) -> Pattern | None:
+    def _pick(self, tok: Token, rows: list[Pattern] | None) -> Pattern | None:
         """The most specific row whose conditions the token's dependents meet."""
         if not rows:
             return None
-        host = _host(tok)
-        parts = particles(tok)
-        dobj = direct_objects(tok) + [c for c in tok.children if c.dep_ in PASS_SUBJ]
-        dobj = dobj + [
-            o for d in dobj if d.lemma_.lower() in quantity_nouns() for _, o in preps_of(d, ["of"])
-        ]
-        # "ended mediation efforts", "suspended an aid program": a compound modifier names the thing too
-        dobj_lemmas = {c.lemma_.lower() for d in dobj for c in conjuncts(d)} | {d.lower_ for d in dobj}
-        dobj_lemmas |= {c.lemma_.lower() for d in dobj for c in d.children if c.dep_ == "compound"}
-        mods = {
-            c.lemma_.lower()
-            for h in {tok, host}
-            for c in h.children
-            if c.dep_ in ("compound", "amod", "nmod")
-        }
-        if (
-            tok.dep_ == "pobj"
-            and tok.head.lower_ == "of"
-            and tok.head.head.lemma_.lower() in quantity_nouns()
-        ):
-            mods.add(tok.head.head.lemma_.lower())  # "a state of siege": the measure noun qualifies it
+        # Each condition's facts (particles, objects, modifiers) are read from the tree the first
+        # time a row asks for them: most rows ask for none or one of them.
+        parts: set[str] | None = None
+        dobj: list[Token] | None = None
+        dobj_lemmas: set[str] | None = None
+        mods: set[str] | None = None
         for p in rows:
-            if p.particle and p.particle not in parts:
-                continue
-            if p.need_object and not dobj:
-                continue
-            if p.objects is not None and not (dobj_lemmas & p.objects):
-                continue
-            if p.mods is not None and not (mods & p.mods):
-                continue
+            if p.particle:
+                if parts is None:
+                    parts = particles(tok)
+                if p.particle not in parts:
+                    continue
+            if p.need_object or p.objects is not None:
+                if dobj is None:
+                    dobj = self._pick_objects(tok)
+                if p.need_object and not dobj:
+                    continue
+                if p.objects is not None:
+                    if dobj_lemmas is None:
+                        dobj_lemmas = self._object_words(dobj)
+                    if not (dobj_lemmas & p.objects):
+                        continue
+            if p.mods is not None:
+                if mods is None:
+                    mods = self._modifier_words(tok)
+                if not (mods & p.mods):
+                    continue
             if p.that_clause and not _states_proposition(tok):
                 continue
             if p.subjects is not None and not (self._subject_words(tok) & p.subjects):
@@ -383,18 +411,50 @@ class EventCoder:
             return p
         return None
 
+    @staticmethod
+    def _pick_objects(tok: Token) -> list[Token]:
+        """The objects a row's object condition looks at: direct objects, passive subjects and the
+        counted noun of a quantity phrase."""
+        dobj = direct_objects(tok) + [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]
+        counted = [o for d in dobj if d.lemma_.lower() in quantity_nouns() for _, o in preps_of(d, ["of"])]
+        return dobj + counted
+
+    @staticmethod
+    def _object_words(dobj: list[Token]) -> set[str]:
+        # "ended mediation efforts", "suspended an aid program": a compound modifier names the thing too
+        words = {c.lemma_.lower() for d in dobj for c in conjuncts(d)} | {d.lower_ for d in dobj}
+        words |= {c.lemma_.lower() for d in dobj for c in children_of(d) if c.dep_ == "compound"}
+        return words
+
+    @staticmethod
+    def _modifier_words(tok: Token) -> set[str]:
+        host = _host(tok)
+        mods = {
+            c.lemma_.lower()
+            for h in {tok, host}
+            for c in children_of(h)
+            if c.dep_ in ("compound", "amod", "nmod")
+        }
+        if (
+            tok.dep_ == "pobj"
+            and tok.head.lower_ == "of"
+            and tok.head.head.lemma_.lower() in quantity_nouns()
+        ):
+            mods.add(tok.head.head.lemma_.lower())  # "a state of siege": the measure noun qualifies it
+        return mods
+
     def _subject_words(self, tok: Token) -> set[str]:
         """Lemmas of the acting phrase's heads and their modifiers ("suicide bombers", "UN peacekeepers")."""
         heads, _ = self._subject_heads(tok)
         heads = heads + [o for h in heads for _, o in preps_of(h, ["of"])]  # "a first group of troops"
         return {h.lemma_.lower() for h in heads} | {
-            c.lemma_.lower() for h in heads for c in h.children if c.dep_ in ("compound", "amod", "nmod")
+            c.lemma_.lower() for h in heads for c in children_of(h) if c.dep_ in ("compound", "amod", "nmod")
         }
 
     def _frames(self, ctx: _Sentence) -> dict[int, Frame]:
         frames: dict[int, Frame] = {}
         blocked: set[int] = set()
-        for tok in ctx.span:
+        for tok in ctx.tokens:
             pat, kind = self.match(tok)
             if pat is None:
                 continue
@@ -437,6 +497,7 @@ class EventCoder:
         """Find the source/target mentions and the grammar of a frame."""
         tok, pat = fr.trigger, fr.pattern
         assert pat is not None
+        src_heads: list[Token] | None = None
         if fr.kind in ("verb", "adj"):
             src_heads, inherited = self._subject_heads(tok, frames)
             fr.sources, how = self._actors_of_heads(ctx, src_heads, "source")
@@ -486,7 +547,7 @@ class EventCoder:
                     heads = [o for p, o in preps_of(absorber, ["by"]) if p.dep_ == "agent"]
                     inherited = False
                 elif host.dep_ == "pobj" and is_passive(absorber):  # "X was involved in the attack"
-                    heads, inherited = [c for c in absorber.children if c.dep_ in PASS_SUBJ], False
+                    heads, inherited = [c for c in children_of(absorber) if c.dep_ in PASS_SUBJ], False
                 else:
                     heads, inherited = self._subject_heads(absorber, frames)
                 subj, how = self._actors_of_heads(ctx, heads, "source")
@@ -523,18 +584,18 @@ class EventCoder:
                 and absorber is None
             ):
                 fr.participants, fr.sources = fr.sources, []
-        military = any(_is_military(m) for m in fr.sources) or self._military_head(tok, fr)
+        military = any(_is_military(m) for m in fr.sources) or self._military_head(tok, fr, src_heads)
         # a wish ("wants X to V") has no event of its own: its row's code is the appeal it may make
         fr.code = None if pat.wish else pat.code_for(military)
         if fr.code is not None:
             fr.base_quad = cameo_code(fr.code).quad_class
         if pat.particle:
-            fr.extra_tokens += [c for c in tok.children if c.lower_ == pat.particle]
+            fr.extra_tokens += [c for c in children_of(tok) if c.lower_ == pat.particle]
 
     def _purpose_clause(self, verb: Token) -> bool:
         """ "met to strengthen ties", "a consensus to exchange information": a to-infinitive adverbial
         or noun modifier says what is meant to happen (not for frame nouns: "decision to pull out")."""
-        if not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        if not any(c.dep_ == "aux" and c.lower_ == "to" for c in children_of(verb)):
             return False
         if verb.dep_ == "advcl":
             return True
@@ -543,11 +604,16 @@ class EventCoder:
             return head_pat is None or head_pat.frame == "plain"
         return False
 
-    def _military_head(self, tok: Token, fr: Frame) -> bool:
-        """The acting phrase is headed by a military word ("Russian aircraft", "Israeli tanks")."""
-        heads, _ = (
-            self._subject_heads(fr.absorber or tok) if fr.kind != "noun" or fr.absorber else ([], False)
-        )
+    def _military_head(self, tok: Token, fr: Frame, subject_heads: list[Token] | None = None) -> bool:
+        """The acting phrase is headed by a military word ("Russian aircraft", "Israeli tanks").
+        ``subject_heads``: _subject_heads(tok) when the caller has it (a verb or adjective frame,
+        which has no absorber); it is not computed a second time."""
+        if subject_heads is not None and fr.absorber is None:
+            heads = subject_heads
+        else:
+            heads, _ = (
+                self._subject_heads(fr.absorber or tok) if fr.kind != "noun" or fr.absorber else ([], False)
+            )
         return any(h.lemma_.lower() in military_nouns() for h in heads)
 
     def _copula(self, adj: Token) -> Token:
@@ -565,20 +631,20 @@ class EventCoder:
             agents = [o for p, o in preps_of(tok, ["by"]) if p.dep_ == "agent"]
             if agents:
                 return agents, False
-            subj = [c for c in tok.children if c.dep_ in PASS_SUBJ]
+            subj = [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]
             if subj and candidates(tok.lower_, "A"):
                 return subj, False
             return [], False
-        subj = [c for c in verb.children if c.dep_ in SUBJ]
+        subj = [c for c in children_of(verb) if c.dep_ in SUBJ]
         if subj:
             return subj, False
         head, rel = verb.head, verb.dep_
         if head.i == verb.i:
             return [], False
-        to_inf = any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children)
+        to_inf = any(c.lower_ == "to" and c.dep_ == "aux" for c in children_of(verb))
         if rel == "xcomp" or (rel == "advcl" and (to_inf or verb.tag_ == "VBG")):
             # object control: "urged China to V", "called on Israel to V"
-            objs = [c for c in head.children if c.dep_ in OBJ]
+            objs = [c for c in children_of(head) if c.dep_ in OBJ]
             if rel == "xcomp" and objs and head.lemma_.lower() not in SUBJECT_CONTROL:
                 return objs, True
             ons = [o for p, o in preps_of(head, ["on", "upon"]) if head.lemma_.lower() == "call"]
@@ -594,8 +660,8 @@ class EventCoder:
                 return [head], True  # "leaders attending the summit"
             if verb.tag_ == "VBN":
                 return [], False
-            owners = [c for c in head.children if c.dep_ == "poss"]
-            owners = owners or [c for c in head.children if c.dep_ in ("compound", "amod", "nmod")]
+            owners = [c for c in children_of(head) if c.dep_ == "poss"]
+            owners = owners or [c for c in children_of(head) if c.dep_ in ("compound", "amod", "nmod")]
             if owners:
                 return owners, True
             # "announced a decision to V": only frame nouns pass their governor's subject down
@@ -617,7 +683,7 @@ class EventCoder:
             return heads, False
         if rel == "pcomp":  # "accused X of violating": the accused does it
             gov = head.head
-            objs = [c for c in gov.children if c.dep_ in OBJ]
+            objs = [c for c in children_of(gov) if c.dep_ in OBJ]
             if objs:
                 return objs, True
             if gov.pos_ in ("VERB", "AUX") or (gov.pos_ == "ADJ" and gov.dep_ in ("acomp", "oprd")):
@@ -662,7 +728,7 @@ class EventCoder:
             if cur.head.i == cur.i:
                 return None
             if cur.dep_ in ("ccomp", "parataxis") and cur.head.lemma_.lower() in self._speech:
-                subj = [c for c in cur.head.children if c.dep_ in SUBJ]
+                subj = [c for c in children_of(cur.head) if c.dep_ in SUBJ]
                 return subj[0] if subj else None
             if cur.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
                 return None
@@ -674,8 +740,8 @@ class EventCoder:
         constrained = pat.objects is not None
         dobj = direct_objects(verb)
         if verb.i == tok.i and is_passive(tok) and not candidates(tok.lower_, "A"):
-            dobj = [c for c in tok.children if c.dep_ in PASS_SUBJ]  # "Iran was attacked"
-        dative = [c for c in verb.children if c.dep_ in DATIVE and c.pos_ not in ("ADP",)]
+            dobj = [c for c in children_of(tok) if c.dep_ in PASS_SUBJ]  # "Iran was attacked"
+        dative = [c for c in children_of(verb) if c.dep_ in DATIVE and c.pos_ not in ("ADP",)]
         prep_objs = [o for p, o in preps_of(tok, pat.tpreps)] if pat.tpreps else []
         if verb.i != tok.i and pat.tpreps:
             prep_objs += [o for p, o in preps_of(verb, pat.tpreps)]
@@ -696,9 +762,9 @@ class EventCoder:
         if verb.pos_ not in ("VERB", "AUX"):
             return []
         found: list[Mention] = []
-        for c in verb.children:
-            if c.dep_ == "ccomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children):
-                for s in c.children:
+        for c in children_of(verb):
+            if c.dep_ == "ccomp" and any(a.dep_ == "aux" and a.lower_ == "to" for a in children_of(c)):
+                for s in children_of(c):
                     if s.dep_ in SUBJ:
                         found += ctx.np_actors(s, "target")
         return _dedupe(found)
@@ -706,7 +772,7 @@ class EventCoder:
     def _threatened_place(self, ctx: _Sentence, fr: Frame, clause: Token) -> list[Mention]:
         """ "threatened to resume attacks in Israel": the country where a threatened act would happen
         is what is threatened, as for the place of an act of violence (not the source's own country)."""
-        heads = [clause] + [c for c in clause.children if c.dep_ in OBJ]
+        heads = [clause] + [c for c in children_of(clause) if c.dep_ in OBJ]
         found: list[Mention] = []
         for h in heads:
             for p, o in preps_of(h, ["in", "inside"]):
@@ -719,7 +785,7 @@ class EventCoder:
         """Who a standalone event noun is by: "U.S. sanctions", "Trump's decision", "calls by X"."""
         idx: set[int] = set()
         for h in _in_order({noun, host}):
-            for c in h.children:
+            for c in children_of(h):
                 if c.dep_ in NOUN_SOURCE_MODS and c.i != noun.i:
                     idx |= np_core(c)
         found = ctx.mentions_on(idx)
@@ -752,7 +818,7 @@ class EventCoder:
 
     def _clause_targets(self, ctx: _Sentence, verb: Token) -> list[Mention]:
         """Actors named by an uncoded embedded verb's objects: "refused to respond to X's demand"."""
-        heads = [c for c in verb.children if c.dep_ in OBJ | DATIVE]
+        heads = [c for c in children_of(verb) if c.dep_ in OBJ | DATIVE]
         heads += [o for p, o in preps_of(verb, CLAUSE_TARGET_PREPS) if p.head.i == verb.i]
         found: list[Mention] = []
         for h in heads:
@@ -788,7 +854,7 @@ class EventCoder:
         if fr.kind == "adj":
             anchors.append(self._copula(tok))
         for a in anchors:
-            for c in a.children:
+            for c in children_of(a):
                 if c.dep_ == "advcl" and fr.kind == "verb" and _adjacent_infinitive(a, c):
                     out.append((lookup(c), c))  # "have sworn to fight", parsed as a purpose clause
                 elif c.dep_ in clause_deps or (
@@ -798,7 +864,7 @@ class EventCoder:
                 elif fr.kind == "noun" and c.dep_ == "ccomp" and pat.frame in ("appeal", "demand"):
                     out.append((lookup(c), c))
         if pat.frame in EMBEDDING_FRAMES and fr.kind == "verb":
-            for c in tok.children:
+            for c in children_of(tok):
                 if c.dep_ in OBJ:
                     f = lookup(c)
                     if f is not None:
@@ -843,12 +909,15 @@ class EventCoder:
                     # "wants the president to step aside": an appeal to the clause's agent
                     fr.code = pat.code or transform(None, "appeal")
                     fr.targets = self._clause_subject(ctx, clause) or [
-                        m for c in fr.trigger.children if c.dep_ in OBJ for m in ctx.np_actors(c, "target")
+                        m
+                        for c in children_of(fr.trigger)
+                        if c.dep_ in OBJ
+                        for m in ctx.np_actors(c, "target")
                     ]
                     fr.frame_applied = True
                     self._suppress(frames, clause, keep=fr)
                 elif pat.frame in ("intent", "threat", "refuse", "appeal", "demand", "prepare", "consider"):
-                    has_subject = any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children)
+                    has_subject = any(c.dep_ in SUBJ | PASS_SUBJ for c in children_of(clause))
                     if not fr.targets and pat.frame in ("appeal", "demand") and has_subject:
                         fr.targets = self._clause_subject(ctx, clause)
                     elif not fr.targets:
@@ -872,7 +941,7 @@ class EventCoder:
                 f.consumed = True
 
     def _clause_subject(self, ctx: _Sentence, clause: Token) -> list[Mention]:
-        subj = [c for c in clause.children if c.dep_ in SUBJ | PASS_SUBJ]
+        subj = [c for c in children_of(clause) if c.dep_ in SUBJ | PASS_SUBJ]
         found: list[Mention] = []
         for s in subj:
             found += ctx.np_actors(s, "target")
@@ -919,7 +988,7 @@ class EventCoder:
             fr.code = transform(inner.code, frame)
             if not fr.targets:
                 has_subject = root.pos_ in ("VERB", "AUX") and any(
-                    c.dep_ in SUBJ | PASS_SUBJ for c in root.children
+                    c.dep_ in SUBJ | PASS_SUBJ for c in children_of(root)
                 )
                 if has_subject:
                     fr.targets = self._clause_subject(ctx, root)
@@ -997,14 +1066,14 @@ class EventCoder:
         ("wants Germany to pay") or the verb's object controls it ("wants them to leave")."""
         if clause.pos_ not in ("VERB", "AUX"):
             return False
-        if any(c.dep_ in SUBJ | PASS_SUBJ for c in clause.children):
+        if any(c.dep_ in SUBJ | PASS_SUBJ for c in children_of(clause)):
             return True
-        return clause.dep_ == "xcomp" and any(c.dep_ in OBJ for c in verb.children)
+        return clause.dep_ == "xcomp" and any(c.dep_ in OBJ for c in children_of(verb))
 
     def _compose_speech(self, ctx: _Sentence, fr: Frame, frames: dict[int, Frame]) -> None:
         """ "X said Y must V" is a demand on Y (CAMEO 10), "Y should V" an appeal (02)."""
         absorbed: dict[int, Frame] = {f.absorber.i: f for f in frames.values() if f.absorber is not None}
-        for c in fr.trigger.children:
+        for c in children_of(fr.trigger):
             if c.dep_ != "ccomp":
                 continue
             kind = mod.clause_modal(c)
@@ -1015,7 +1084,7 @@ class EventCoder:
                 continue
             inner = frames.get(c.i) or absorbed.get(c.i)
             if inner is None:  # "Japan needs to enact reforms": the event is the have/need verb's xcomp
-                xs = [x for x in c.children if x.dep_ == "xcomp"]
+                xs = [x for x in children_of(c) if x.dep_ == "xcomp"]
                 inner = (frames.get(xs[0].i) or absorbed.get(xs[0].i)) if xs else None
             frame = "demand" if kind == "demand_modal" else "appeal"
             fr.code = transform(inner.code if inner and inner.code else None, frame)
@@ -1030,8 +1099,8 @@ class EventCoder:
         """Targets of a to-infinitive purpose clause of the event ("blocked a road to show their
         disapproval of the United States' policies"): its event's targets, else its verbs' objects."""
         for t in fr.tokens:
-            for c in t.children:
-                if c.dep_ != "advcl" or not any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children):
+            for c in children_of(t):
+                if c.dep_ != "advcl" or not any(a.dep_ == "aux" and a.lower_ == "to" for a in children_of(c)):
                     continue
                 inside = {x.i for x in c.subtree}
                 for f in ctx.frames.values():
@@ -1044,7 +1113,7 @@ class EventCoder:
                     found = self._clause_targets(ctx, cur)
                     if found:
                         return found
-                    cur = next((x for x in cur.children if x.dep_ == "xcomp"), None)
+                    cur = next((x for x in children_of(cur) if x.dep_ == "xcomp"), None)
         return []
 
     def _against(
@@ -1060,19 +1129,20 @@ class EventCoder:
             if t.i in seen:
                 continue
             seen.add(t.i)
-            for c in t.children:
+            for c in children_of(t):
                 when = c.dep_ == "advcl" and any(
-                    m.dep_ in ("mark", "advmod") and m.lower_ in ("when", "as", "while") for m in c.children
+                    m.dep_ in ("mark", "advmod") and m.lower_ in ("when", "as", "while")
+                    for m in children_of(c)
                 )
                 if (c.dep_ in CLAUSAL and not when) or c.dep_ in SUBJ:
                     continue
                 if c.dep_ == "prep" and c.lower_ in preps:
                     # "outside of the city": the complex preposition's object hangs under its "of"
-                    objs = [o for o in c.children if o.dep_ == "pobj"] or [
+                    objs = [o for o in children_of(c) if o.dep_ == "pobj"] or [
                         o
-                        for p in c.children
+                        for p in children_of(c)
                         if p.dep_ == "prep" and p.lower_ == "of"
-                        for o in p.children
+                        for o in children_of(p)
                         if o.dep_ == "pobj"
                     ]
                     for o in objs:
@@ -1084,9 +1154,9 @@ class EventCoder:
         """Actors on whom an event is conditioned ("... unless Israel rescinds"); None without a condition."""
         found: list[Mention] | None = None
         for t in fr.tokens:
-            for c in t.children:
+            for c in children_of(t):
                 if c.dep_ == "advcl" and any(
-                    m.dep_ == "mark" and mod.cue(m) == "condition" for m in c.children
+                    m.dep_ == "mark" and mod.cue(m) == "condition" for m in children_of(c)
                 ):
                     found = (found or []) + self._clause_subject(ctx, c)
         return found
@@ -1095,9 +1165,9 @@ class EventCoder:
     def _negative_condition(fr: Frame) -> bool:
         """The event is conditioned by "unless": it happens if the other side does not comply."""
         return any(
-            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in c.children)
+            c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in children_of(c))
             for t in fr.tokens
-            for c in t.children
+            for c in children_of(t)
         )
 
     def _unattributed_violence(self, ctx: _Sentence, fr: Frame) -> list[Mention]:
@@ -1108,7 +1178,7 @@ class EventCoder:
         whose agent is a thing: "killed by a roadside bomb"), or an event noun as subject."""
         if fr.kind != "verb" or fr.code is None or fr.code[:2] not in LOCATION_SOURCE_ROOTS or not fr.targets:
             return []
-        subj = [c for c in fr.trigger.children if c.dep_ in SUBJ]
+        subj = [c for c in children_of(fr.trigger) if c.dep_ in SUBJ]
         if not (subj or is_passive(fr.trigger)):
             return []  # a gerund or infinitive has its agent above it ("indicted for bombing X")
         if any(s.i not in ctx.frames or ctx.frames[s.i].kind != "noun" for s in subj):
@@ -1211,7 +1281,7 @@ class EventCoder:
             missing = CONF_UNTARGETED if code[:2] in UNTARGETED_ROOTS else CONF_TARGET_MISSING
             pairs = [(s, None, missing) for s in sources]
         sent = ctx.sentence
-        attribution = mod.attribution_of(fr.trigger, self._speech, list(ctx.span))
+        attribution = mod.attribution_of(fr.trigger, self._speech, ctx.tokens)
         timex = timex_for(fr.trigger, timexes)
         if timex is not None:
             ev_date, basis = timex.value, timex.basis or "relative"
@@ -1233,7 +1303,7 @@ class EventCoder:
                     doc_id=article.id,
                     sentence_index=sent.index,
                     span=(min(starts), max(ends)),
-                    sentence=sent.text,
+                    sentence=ctx.text,
                     date=ev_date if isinstance(ev_date, date) else None,
                     source=ActorRef.from_mention(s),
                     target=ActorRef.from_mention(t) if t is not None else None,
@@ -1260,20 +1330,20 @@ def _adjacent_infinitive(verb: Token, clause: Token) -> bool:
         nxt + 1 == clause.i
         and doc[nxt].lower_ == "to"
         and doc[nxt].head.i == clause.i
-        and not any(c.dep_ in SUBJ for c in clause.children)
+        and not any(c.dep_ in SUBJ for c in children_of(clause))
     )
 
 
 def _states_proposition(verb: Token) -> bool:
     """The verb has a that-clause that states something ("agreed that the situation was serious") rather than
     commits anyone to an act: no modal or future auxiliary in it, and no to-infinitive on the verb."""
-    if any(c.dep_ == "xcomp" for c in verb.children):
+    if any(c.dep_ == "xcomp" for c in children_of(verb)):
         return False
-    clauses = [c for c in verb.children if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")]
+    clauses = [c for c in children_of(verb) if c.dep_ == "ccomp" and c.pos_ in ("VERB", "AUX")]
     return bool(clauses) and not any(
         a.tag_ == "MD" or a.lower_ == "to"
         for c in clauses
-        for a in c.children
+        for a in children_of(c)
         if a.dep_ in ("aux", "auxpass")
     )
 

@@ -13,7 +13,10 @@ import re
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
+
+from realpolitik.events.syntax import children_of
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -279,6 +282,15 @@ def resolve(text: str, ref: date | None, future: bool = False) -> Resolution | N
 
 
 def _dateparser(text: str, ref: date | None) -> Resolution | None:
+    # dateparser takes milliseconds a call, and news repeats its dates ("May 31, 2009" in many
+    # sentences of one story). Relative to a reference date its answer depends on the text and that
+    # date only; without one it reads the clock, so that case is not cached.
+    if ref is None:
+        return _run_dateparser(text, ref)
+    return _cached_dateparser(text, ref)
+
+
+def _run_dateparser(text: str, ref: date | None) -> Resolution | None:
     try:
         import dateparser
     except ImportError:  # pragma: no cover - dateparser is a declared dependency
@@ -297,12 +309,15 @@ def _dateparser(text: str, ref: date | None) -> Resolution | None:
     return Resolution(parsed.date(), "day", "explicit")
 
 
+_cached_dateparser = lru_cache(maxsize=4096)(_run_dateparser)
+
+
 def _is_future(anchor: Token | None) -> bool:
     if anchor is None:
         return False
     cur = anchor
     for _ in range(4):
-        for c in cur.children:
+        for c in children_of(cur):
             if c.dep_ == "aux" and c.lower_ in ("will", "'ll", "shall", "wo"):
                 return True
         if cur.dep_ in ("xcomp", "conj") and cur.head.i != cur.i:
@@ -330,14 +345,17 @@ def anchor_of(span: Span) -> Token:
     return cur
 
 
-def find_timexes(sent: Span, offset: int, ref: date | None) -> list[tuple[Timex, Token]]:
+def find_timexes(
+    sent: Span, offset: int, ref: date | None, tokens: list[Token] | None = None
+) -> list[tuple[Timex, Token]]:
     """Time expressions of a sentence (spaCy DATE entities and weekday/relative words it missed),
-    each with its anchor word, resolved against ``ref``."""
+    each with its anchor word, resolved against ``ref``. ``tokens``: the sentence's tokens, when the
+    caller has them already (iterating the span makes new Token objects)."""
     out: list[tuple[Timex, Token]] = []
     taken: set[int] = set()
     spans: list[Span] = [e for e in sent.ents if e.label_ in ("DATE", "TIME")]
     doc = sent.doc
-    for tok in sent:  # weekdays and "yesterday" that the NER left out
+    for tok in sent if tokens is None else tokens:  # weekdays and "yesterday" that the NER left out
         if tok.lower_ in _SINGLE_WORDS and not any(s.start <= tok.i < s.end for s in spans):
             spans.append(doc[tok.i : tok.i + 1])
     expanded: list[Span] = []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from realpolitik.errors import InputError
 from realpolitik.events.cameo import _data_path, _read_tsv
-from realpolitik.events.syntax import SUBJ, clause_aux, subtree_text
+from realpolitik.events.syntax import SUBJ, children_of, clause_aux, subtree_text
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -50,7 +50,7 @@ def cue(tok: Token) -> str | None:
 
 def is_negated(tok: Token) -> bool:
     """A negator on the word itself: "did not attend", "never met", "no talks"."""
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ == "neg" or (c.dep_ in ("det", "advmod", "preconj") and cue(c) == "negation"):
             return True
     return False
@@ -76,7 +76,7 @@ def conditional(tok: Token) -> bool:
     """The word or a clause above it is introduced by "if", "unless", "whether"."""
     cur = tok
     for _ in range(40):
-        if any(c.dep_ == "mark" and cue(c) == "condition" for c in cur.children):
+        if any(c.dep_ == "mark" and cue(c) == "condition" for c in children_of(cur)):
             return True
         if cur.head.i == cur.i:
             return False
@@ -87,7 +87,7 @@ def conditional(tok: Token) -> bool:
 def modality_of(tok: Token, speech_lemmas: frozenset[str]) -> Modality:
     """The modality the grammar of the trigger's own clause gives it (frames are applied by the coder)."""
     if tok.pos_ in ("NOUN", "PROPN"):
-        for c in tok.children:
+        for c in children_of(tok):
             if c.dep_ in ("amod", "compound"):
                 kind = cue(c)
                 if kind == "hypo_mod":
@@ -124,13 +124,13 @@ def clause_modal(verb: Token) -> str | None:
     if (
         verb.dep_ == "xcomp"
         and verb.head.lemma_ in ("have", "need")
-        and any(c.dep_ in SUBJ for c in verb.head.children)
+        and any(c.dep_ in SUBJ for c in children_of(verb.head))
     ):
         governor = verb.head
     elif (
         verb.lemma_ in ("have", "need")
-        and any(c.dep_ in SUBJ for c in verb.children)
-        and any(c.dep_ == "xcomp" for c in verb.children)
+        and any(c.dep_ in SUBJ for c in children_of(verb))
+        and any(c.dep_ == "xcomp" for c in children_of(verb))
     ):
         governor = verb
     if governor is None:
@@ -150,15 +150,15 @@ def attribution_of(tok: Token, speech_lemmas: frozenset[str], sentence_tokens: l
             break
         rel, head = cur.dep_, cur.head
         if rel in ("ccomp", "parataxis", "advcl", "conj") and head.lemma_.lower() in speech_lemmas:
-            subj = [c for c in head.children if c.dep_ in SUBJ]
+            subj = [c for c in children_of(head) if c.dep_ in SUBJ]
             if subj:
                 return subtree_text(subj[0])
         cur = head
     for t in sentence_tokens:
         if t.lower_ == "according":
-            for p in t.children:
+            for p in children_of(t):
                 if p.dep_ == "prep" and p.lower_ == "to":
-                    for o in p.children:
+                    for o in children_of(p):
                         if o.dep_ == "pobj":
                             return subtree_text(o)
     return None

@@ -7,10 +7,11 @@ spaCy's English models (ClearNLP style: nsubj, dobj, pobj, xcomp, ccomp, relcl, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 SUBJ = frozenset({"nsubj", "csubj"})
 PASS_SUBJ = frozenset({"nsubjpass", "csubjpass"})
@@ -65,15 +66,46 @@ TARGET_DESCENT = (
 SOURCE_DESCENT = ("of", "from", "by", "in")  # "Security forces in Guinea", not "X operating in Y"
 
 
+# The children of the tokens of the Doc being coded, each list made once (see cached_children).
+_cache_doc: Doc | None = None
+_cache_children: dict[int, list[Token]] = {}
+
+
+@contextmanager
+def cached_children(doc: Doc) -> Iterator[None]:
+    """While in this block, :func:`children_of` keeps the children of ``doc``'s tokens.
+
+    ``Token.children`` scans the token's whole subtree span and makes a new Token object for each
+    child at every call, and the coder asks the same few words (a trigger, its clause's root, the
+    verbs above it) for their children many times per sentence. The Doc must not change meanwhile."""
+    global _cache_doc, _cache_children
+    saved = _cache_doc, _cache_children
+    _cache_doc, _cache_children = doc, {}
+    try:
+        yield
+    finally:
+        _cache_doc, _cache_children = saved
+
+
+def children_of(tok: Token) -> Iterable[Token]:
+    """``tok.children`` (in the same order), from the cache when ``tok``'s Doc is being coded."""
+    if tok.doc is not _cache_doc:
+        return tok.children
+    kids = _cache_children.get(tok.i)
+    if kids is None:
+        kids = _cache_children[tok.i] = list(tok.children)
+    return kids
+
+
 def children(tok: Token, deps: Iterable[str]) -> list[Token]:
     deps = frozenset(deps)
-    return [c for c in tok.children if c.dep_ in deps]
+    return [c for c in children_of(tok) if c.dep_ in deps]
 
 
 def conjuncts(tok: Token) -> list[Token]:
     """The token and the words coordinated with it ("China and Russia" -> both)."""
     out = [tok]
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ == "conj":
             out.extend(conjuncts(c))
     return out
@@ -81,24 +113,24 @@ def conjuncts(tok: Token) -> list[Token]:
 
 def direct_objects(verb: Token) -> list[Token]:
     """Direct objects of a verb, including the object of a quantity phrase ("kidnapped up to 16 advisers")."""
-    out = [c for c in verb.children if c.dep_ in OBJ]
-    for c in verb.children:
+    out = [c for c in children_of(verb) if c.dep_ in OBJ]
+    for c in children_of(verb):
         if c.dep_ == "prt" and c.lower_ == "up":
             # "up to" may hang under the particle or beside it; only a counted phrase is an object
             # ("up to 16 advisers", not "handed it up to the court")
-            for p in [*c.children, *verb.children]:
+            for p in [*children_of(c), *children_of(verb)]:
                 if p.dep_ == "prep" and p.lower_ == "to":
                     out += [
                         o
-                        for o in p.children
+                        for o in children_of(p)
                         if o.dep_ == "pobj"
-                        and (p.head.i == c.i or any(n.dep_ in ("nummod", "quantmod") for n in o.children))
+                        and (p.head.i == c.i or any(n.dep_ in ("nummod", "quantmod") for n in children_of(o)))
                     ]
     return out
 
 
 def is_passive(verb: Token) -> bool:
-    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in verb.children)
+    return any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in children_of(verb))
 
 
 def np_core(head: Token, *, with_appos: bool = True) -> set[int]:
@@ -114,7 +146,7 @@ def np_core(head: Token, *, with_appos: bool = True) -> set[int]:
         if tok.i in seen:
             continue
         seen.add(tok.i)
-        for c in tok.children:
+        for c in children_of(tok):
             if c.dep_ in NP_CORE and (with_appos or c.dep_ != "appos"):
                 stack.append(c)
     return seen
@@ -123,23 +155,23 @@ def np_core(head: Token, *, with_appos: bool = True) -> set[int]:
 def preps_of(tok: Token, lemmas: Iterable[str] | None = None) -> Iterator[tuple[Token, Token]]:
     """(preposition, its object) pairs attached to a token; phrasal chains ("out of") included."""
     wanted = None if lemmas is None else set(lemmas)
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ in ("prep", "agent", "dative") and c.pos_ in ("ADP", "SCONJ", "ADV", "PART"):
             name = c.lower_
-            objs = [g for g in c.children if g.dep_ in ("pobj", "pcomp")]
+            objs = [g for g in children_of(c) if g.dep_ in ("pobj", "pcomp")]
             if wanted is None or name in wanted:
                 for o in objs:
                     yield c, o
             # "pull out of X": out -> of -> X ; "according to"
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ == "prep" and (wanted is None or g.lower_ in wanted):
-                    for o in g.children:
+                    for o in children_of(g):
                         if o.dep_ in ("pobj", "pcomp"):
                             yield g, o
         elif c.dep_ == "prt":
-            for g in c.children:
+            for g in children_of(c):
                 if g.dep_ == "prep" and (wanted is None or g.lower_ in wanted):
-                    for o in g.children:
+                    for o in children_of(g):
                         if o.dep_ in ("pobj", "pcomp"):
                             yield g, o
 
@@ -151,7 +183,7 @@ RESULTATIVES = frozenset({"free", "loose"})
 def particles(tok: Token) -> set[str]:
     """Particles and adverbial prepositions of a verb: "out" in "pull out", "off" in "cut off"."""
     out = set()
-    for c in tok.children:
+    for c in children_of(tok):
         if c.dep_ == "prt" or (
             c.dep_ in ("prep", "advmod")
             and c.lower_ in ("out", "off", "down", "up", "over", "back", "on", "upon", "with")
@@ -177,9 +209,9 @@ def depth(tok: Token) -> int:
 
 def clause_aux(verb: Token) -> list[Token]:
     """Auxiliaries of a verb; conjoined verbs share those of the first conjunct ("will visit X, meet Y")."""
-    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    aux = [c for c in children_of(verb) if c.dep_ in ("aux", "auxpass")]
     if not any(a.tag_ == "MD" for a in aux) and verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
-        aux += [c for c in verb.head.children if c.dep_ == "aux" and c.tag_ == "MD"]
+        aux += [c for c in children_of(verb.head) if c.dep_ == "aux" and c.tag_ == "MD"]
     return aux
 
 
