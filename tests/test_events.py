@@ -686,3 +686,37 @@ def test_events_of_a_sentence_come_in_sentence_order(nlp) -> None:
     for _ in range(8):  # each parse is a new Doc, hashed afresh
         events = _code(nlp, text, spec)
         assert [e.target.text for e in events if e.target] == ["Cuban people", "dissidents"]
+
+
+def test_children_cache_is_per_thread(nlp) -> None:  # type: ignore[no-untyped-def]
+    """syntax.cached_children keeps a Doc's children while it is coded; the REST API may code
+    two articles in two threads at once, and each thread keeps (and reads) only its own Doc's."""
+    import threading
+
+    from realpolitik.events.syntax import cached_children, children_of
+
+    a = nlp("China criticized Japan.")
+    b = nlp("Russia and Iran signed a long treaty on Monday in Tehran.")
+    inside, done = threading.Event(), threading.Event()
+    other: dict[str, object] = {}
+
+    def code_b() -> None:
+        with cached_children(b):
+            other["first"] = children_of(b[3])
+            inside.set()
+            done.wait(10)
+            other["again"] = children_of(b[3])
+
+    thread = threading.Thread(target=code_b)
+    with cached_children(a):
+        thread.start()
+        assert inside.wait(10)
+        # the other thread is inside its own block: this one's cache still serves this Doc
+        first = children_of(a[1])
+        assert [t.text for t in first] == ["China", "Japan", "."]
+        assert children_of(a[1]) is first
+        done.set()
+        thread.join(10)
+    assert other["again"] is other["first"]
+    assert [t.text for t in other["first"]] == ["Russia", "treaty", "on", "in", "."]  # type: ignore[attr-defined]
+    assert not isinstance(children_of(a[1]), list)  # outside any block: spaCy's own children

@@ -6,6 +6,7 @@ spaCy's English models (ClearNLP style: nsubj, dobj, pobj, xcomp, ccomp, relcl, 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -66,9 +67,16 @@ TARGET_DESCENT = (
 SOURCE_DESCENT = ("of", "from", "by", "in")  # "Security forces in Guinea", not "X operating in Y"
 
 
-# The children of the tokens of the Doc being coded, each list made once (see cached_children).
-_cache_doc: Doc | None = None
-_cache_children: dict[int, list[Token]] = {}
+class _ChildrenCache(threading.local):
+    """The children of the tokens of the Doc being coded in this thread (see cached_children):
+    per thread, as the REST API may code articles in several threads at once."""
+
+    def __init__(self) -> None:  # run once in each thread that uses it
+        self.doc: Doc | None = None
+        self.children: dict[int, list[Token]] = {}
+
+
+_CACHE = _ChildrenCache()
 
 
 @contextmanager
@@ -78,22 +86,23 @@ def cached_children(doc: Doc) -> Iterator[None]:
     ``Token.children`` scans the token's whole subtree span and makes a new Token object for each
     child at every call, and the coder asks the same few words (a trigger, its clause's root, the
     verbs above it) for their children many times per sentence. The Doc must not change meanwhile."""
-    global _cache_doc, _cache_children
-    saved = _cache_doc, _cache_children
-    _cache_doc, _cache_children = doc, {}
+    cache = _CACHE
+    saved = cache.doc, cache.children
+    cache.doc, cache.children = doc, {}
     try:
         yield
     finally:
-        _cache_doc, _cache_children = saved
+        cache.doc, cache.children = saved
 
 
 def children_of(tok: Token) -> Iterable[Token]:
     """``tok.children`` (in the same order), from the cache when ``tok``'s Doc is being coded."""
-    if tok.doc is not _cache_doc:
+    cache = _CACHE
+    if tok.doc is not cache.doc:
         return tok.children
-    kids = _cache_children.get(tok.i)
+    kids = cache.children.get(tok.i)
     if kids is None:
-        kids = _cache_children[tok.i] = list(tok.children)
+        kids = cache.children[tok.i] = list(tok.children)
     return kids
 
 
