@@ -52,6 +52,8 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from realpolitik.actors.gazetteer import (
     BLOCK,
     ETHNIC,
@@ -68,12 +70,15 @@ from realpolitik.actors.kb import KnowledgeBase, Person, SectorRule, UnnamedRule
 from realpolitik.models import Actor, Mention
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
     from realpolitik.nlp import ParsedText, Sentence
 
 _NER_PLACE = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
 _MODIFIER_DEPS = frozenset({"amod", "compound", "poss", "nmod", "nn"})
+_NP_MODIFIER_DEPS = _MODIFIER_DEPS | {"case"}  # dependents that lead up to their noun (_np_head)
+_PLAIN_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_PLURAL_TAGS = frozenset({"NNS", "NNPS", "CD"})  # plural subjects (_note_unknown_persons)
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "agent", "expl"})
 _NOUNS = frozenset({"NOUN", "PROPN"})
 # "pro-Russian separatists", "anti-ISIS coalition", "U.S.-based firm": not the country acting.
@@ -84,6 +89,8 @@ _SUFFIX_VETO = frozenset(
 _HYPHENS = ("-", "\u2013", "\u2014", "/")
 _POSSESSIVE = frozenset({"'s", "'"})
 _GROUPS = (REGION, ETHNIC)
+# Tokens that may stand between coordinated mentions ("China and Russia", "U.S.-China").
+_LIST_SEPARATORS = frozenset({",", "and", "or", "&", "-", "\u2013", "/"})
 _NOUN_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod"})
 # Participles that place a group ("a militia based in Mali", "troops stationed in Kosovo").
 _LOCATING_VERBS = frozenset({"base", "station", "locate", "headquarter", "deploy"})
@@ -150,6 +157,32 @@ class _DocState:
     seen_persons: set[str] = field(default_factory=set)
 
 
+# Token attributes read in one Doc.to_array call (see _Tokens). HEAD is the offset of the head
+# from the token. Only attributes whose values are small ints: Python ints for the 64-bit hashes
+# of TAG or LOWER would cost more to make than the lists save.
+_TOKEN_ATTRS = ["IDX", "LENGTH", "POS", "DEP", "ENT_TYPE", "HEAD"]
+
+
+@dataclass
+class _Tokens:
+    """Per-token attributes of one Doc, as plain lists indexed by token.
+
+    ``doc[i]`` builds a new Token object on every call (most of the resolver's time went there):
+    the scans over every token read these lists instead, built once per Doc. Each holds what the
+    Token attribute gives: ``texts`` ``text``, ``lower`` ``lower_``, ``pos`` ``pos_``, ``dep``
+    ``dep_``, ``ent`` ``ent_type_``, ``head`` ``head.i``.
+    """
+
+    texts: list[str]
+    words: list[str]  # norm(text): what the gazetteer compares
+    low: list[str]  # norm(text).lower(): what the phrase tables (anaphora, unnamed) compare
+    lower: list[str]
+    pos: list[str]
+    dep: list[str]
+    ent: list[str]
+    head: list[int]
+
+
 def _span_mention(
     parsed: ParsedText, sent: Sentence, start: int, end: int, actor: Actor, via: str, confidence: float
 ) -> Mention:
@@ -207,6 +240,14 @@ class ActorResolver:
             )
             for p in self.kb.persons.values()
         }
+        # _gender's answer by name: the first person of that name, as a scan of kb.persons finds.
+        self._genders: dict[str, str] = {}
+        for p in self.kb.persons.values():
+            self._genders.setdefault(p.name, p.gender)
+        # Last words of the unnamed.tsv phrases: a token that ends none starts no lookup.
+        self._unnamed_last = frozenset(p.rsplit(" ", 1)[-1] for p in self.kb.unnamed)
+        # Strings of POS, TAG, DEP and ENT_TYPE ids (a few hundred labels), for _tokens.
+        self._labels: dict[int, str] = {}
 
     # ================================================================== public
     def resolve(self, parsed: ParsedText, article_date: date | None = None) -> list[Mention]:
@@ -214,31 +255,65 @@ class ActorResolver:
         state = _DocState(
             text=parsed.text, date=article_date, vetoed_forms=self._us_state_vetoes(parsed.text)
         )
-        words_cache: dict[int, list[str]] = {}
+        tokens_cache: dict[int, _Tokens] = {}
         out: list[Mention] = []
         for sent in parsed.sentences:
             doc = sent.span.doc
-            words = words_cache.get(id(doc))
-            if words is None:
-                text = parsed.paragraphs[sent.paragraph_index].text
-                words = words_cache[id(doc)] = [norm(t) for t in _texts(doc, text)]
-            found = self._sentence(parsed, sent, words, state)
+            tk = tokens_cache.get(id(doc))
+            if tk is None:
+                tk = tokens_cache[id(doc)] = self._tokens(doc, parsed.paragraphs[sent.paragraph_index].text)
+            # Span.ents filters the Doc's entities anew on each call: read them once per sentence.
+            ents = list(sent.span.ents)
+            found = self._sentence(parsed, sent, tk, state)
             if self.unnamed:
-                found = self._named_orgs(parsed, sent, found)
-            found += self._misspelt(parsed, sent, found)
-            anaphora = self._anaphora_in(parsed, sent, words, found, state)
+                found = self._named_orgs(parsed, sent, tk, ents, found)
+            found += self._misspelt(parsed, sent, tk, found)
+            anaphora = self._anaphora_in(parsed, sent, tk, ents, found, state)
             out.extend(f.mention for f in found)
             out.extend(anaphora)
             if self.unnamed:
-                out.extend(self._unnamed_in(parsed, sent, words, [f.mention for f in found] + anaphora))
+                out.extend(self._unnamed_in(parsed, sent, tk, ents, [f.mention for f in found] + anaphora))
         out.sort(key=lambda m: (m.start, m.end))
         return out
 
+    def _tokens(self, doc: Doc, text: str) -> _Tokens:
+        """The token attributes of a Doc whose text is ``text``, without a Token object per token."""
+        arr = doc.to_array(_TOKEN_ATTRS)
+        if not len(arr):
+            return _Tokens([], [], [], [], [], [], [], [])
+        idx, length, pos, dep, ent = arr[:, :5].T.tolist()
+        # to_array gives uint64: a negative offset has wrapped around, int64 gives it back.
+        head = (arr[:, 5].view(np.int64) + np.arange(len(arr))).tolist()
+        labels = self._labels
+        strings = doc.vocab.strings
+        for h in {*pos, *dep, *ent}.difference(labels):
+            labels[h] = strings[h]
+        texts = [text[a : a + n] for a, n in zip(idx, length, strict=True)]
+        # norm() replaces characters one for one, so its result for the Doc's text, sliced,
+        # gives each token's; without a curly apostrophe or a backtick it changes nothing.
+        lo, hi = idx[0], idx[-1] + length[-1]
+        normed = norm(text[lo:hi])
+        if normed == text[lo:hi]:
+            words = texts
+        else:
+            words = [normed[a - lo : a - lo + n] for a, n in zip(idx, length, strict=True)]
+        low = [w.lower() for w in words]
+        return _Tokens(
+            texts=texts,
+            words=words,
+            low=low,
+            # spaCy's LOWER is str.lower() of the text: the same as low where norm changed nothing
+            lower=low if words is texts else [t.lower() for t in texts],
+            pos=[labels[h] for h in pos],
+            dep=[labels[h] for h in dep],
+            ent=[labels[h] for h in ent],
+            head=head,
+        )
+
     # ================================================================== sentences
-    def _sentence(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], state: _DocState
-    ) -> list[_Found]:
+    def _sentence(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, state: _DocState) -> list[_Found]:
         doc = sent.span.doc
+        words = tk.words
         s0, s1 = sent.span.start, sent.span.end
         matches = self._scan(doc, words, s0, s1, state)
         found: list[_Found] = []
@@ -260,7 +335,7 @@ class ActorResolver:
                 if actor is not None:
                     found.append(self._found(parsed, sent, m.start, m.end, actor, m, m.end - 1))
             elif m.entry.kind in _GROUPS:
-                f = self._group(parsed, sent, doc, words, m)
+                f = self._group(parsed, sent, doc, tk.low, m)
                 if f is not None:
                     found.append(f)
         # A people named after a state's demonym ("Kurds" in "Iraqi Kurds") is that state's
@@ -278,7 +353,7 @@ class ActorResolver:
             or not any(a < f.mention.token_start and f.mention.token_end <= b for a, b in peoples)
         ]
         found.sort(key=lambda f: (f.mention.start, f.mention.end))
-        self._groups(doc, found)
+        self._groups(tk, found)
         return found
 
     def _scan(self, doc: Doc, words: list[str], s0: int, s1: int, state: _DocState) -> list[_Match]:
@@ -290,6 +365,14 @@ class ActorResolver:
         while i < s1:
             step = 0
             longest = first.get(words[i], 0)
+            if not longest:
+                # Most tokens start no form: skip the lookups, and _subtoken's call unless the
+                # token may be a compound ("U.S.-China"; _subtoken's own first test).
+                text = words[i]
+                if len(text) >= 4 and ("-" in text or "/" in text or "\u2013" in text or "\u2014" in text):
+                    out.extend(self._subtoken(doc, words, i, state))
+                i += 1
+                continue
             for length in range(min(longest, s1 - i), 0, -1):
                 entries = gaz.lookup(tuple(words[i : i + length]))
                 if not entries:
@@ -693,7 +776,7 @@ class ActorResolver:
 
     # ------------------------------------------------------------------ regions and peoples
     def _group(
-        self, parsed: ParsedText, sent: Sentence, doc: Doc, words: list[str], m: _Match
+        self, parsed: ParsedText, sent: Sentence, doc: Doc, low: list[str], m: _Match
     ) -> _Found | None:
         """A region or an ethnic/religious group, with the sector of the actor noun it modifies.
 
@@ -721,7 +804,7 @@ class ActorResolver:
                 if name_span is not None:
                     name, noun_end = doc[name_span[0] : name_span[1]].text, name_span[1]
             else:
-                unnamed = self._unnamed_rule(words, head.i, doc[anchor].i + 1 if how == "mod" else head.i)
+                unnamed = self._unnamed_rule(low, head.i, anchor + 1 if how == "mod" else head.i)
                 if unnamed is not None and unnamed[0].role != "modifier":
                     sector, actor_noun = unnamed[0].sector, True
             if actor_noun and not coordinated:
@@ -742,47 +825,49 @@ class ActorResolver:
         return f
 
     # ------------------------------------------------------------------ misspelt country names
-    def _misspelt(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+    def _misspelt(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, found: list[_Found]) -> list[_Found]:
         """A country name with one typing error ("Afganistan", "Phillipines"): one letter dropped or added,
         or two swapped, in a capitalised proper noun of >= 6 letters that no other rule
         took, with the first letter right (typos rarely hit it, and "Prussia"/"Russia",
         "Olivia"/"Bolivia" differ there) and not tagged as a person. Confidence is low."""
-        doc = sent.span.doc
         covered = {t for f in found for t in range(f.mention.token_start, f.mention.token_end)}
         out: list[_Found] = []
-        for tok in sent.span:
-            text = tok.text
+        texts, typo_names = tk.texts, self._typo_names
+        n_tokens = len(texts)
+        for i in range(sent.span.start, sent.span.end):
+            text = texts[i]
             if (
-                tok.i in covered
-                or tok.pos_ != "PROPN"
-                or len(text) < _TYPO_MIN
+                len(text) < _TYPO_MIN
+                or text[0] not in typo_names  # no country name starts so: no hit below
+                or i in covered
+                or tk.pos[i] != "PROPN"
                 or not text.isalpha()
                 or not text[0].isupper()
-                or tok.ent_type_ == "PERSON"
+                or tk.ent[i] == "PERSON"
                 # a word of a compound ("Franco-German", "Russian-made") is no misspelt name
-                or (tok.i + 1 < len(doc) and doc[tok.i + 1].text in _HYPHENS)
-                or (tok.i > 0 and doc[tok.i - 1].text in _HYPHENS)
+                or (i + 1 < n_tokens and texts[i + 1] in _HYPHENS)
+                or (i > 0 and texts[i - 1] in _HYPHENS)
                 # a form the gazetteer knows (a demonym a rule vetoed, "Americas") is not misspelt
-                or self.gazetteer.lookup((norm(text),))
+                or self.gazetteer.lookup((tk.words[i],))
             ):
                 continue
             # "Americas" is a plural, not a misspelt "America"
             hits = {
                 iso3
-                for form, iso3 in self._typo_names.get(text[0], ())
+                for form, iso3 in typo_names[text[0]]
                 if _one_edit(text, form) and text.lower() != form.lower() + "s"
             }
             if len(hits) != 1:
                 continue
             actor = self.kb.state_actor(hits.pop())
-            m = _Match(tok.i, tok.i + 1, [])  # no gazetteer entry: via and confidence are given
-            out.append(
-                self._found(parsed, sent, tok.i, tok.i + 1, actor, m, tok.i, via="typo", confidence=CONF_TYPO)
-            )
+            m = _Match(i, i + 1, [])  # no gazetteer entry: via and confidence are given
+            out.append(self._found(parsed, sent, i, i + 1, actor, m, i, via="typo", confidence=CONF_TYPO))
         return out
 
     # ------------------------------------------------------------------ unknown organisations
-    def _named_orgs(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+    def _named_orgs(
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, ents: list[Span], found: list[_Found]
+    ) -> list[_Found]:
         """Organisations the knowledge base does not know, coded from their name's head noun
         (org_heads.tsv): "the Border Monitoring Committee" GOV, "the Ghanaian Miners' Union" GHALAB,
         "the ruling Progress Party" GOV. A state named inside the name gives the country
@@ -791,13 +876,18 @@ class ActorResolver:
         heads = words["head"]
         doc = sent.span.doc
         spans: list[tuple[int, int, Token]] = []
-        for ent in sent.span.ents:
+        for ent in ents:
             if ent.label_ == "ORG" and ent.root.lower_ in heads and ent.root.text[:1].isupper():
                 spans.append((ent.start, ent.end, ent.root))
         taken = {t for a, b, _ in spans for t in range(a, b)}
-        for tok in sent.span:
-            # A lower-case head after a proper name: "the Baath party", "the Wafd (Delegation) party".
-            if tok.i in taken or tok.lower_ not in heads or not tok.is_lower or tok.pos_ != "NOUN":
+        lower, pos = tk.lower, tk.pos
+        # A lower-case head after a proper name: "the Baath party", "the Wafd (Delegation) party".
+        # The cheap tests first: a Token is built only for the few head nouns.
+        for i in range(sent.span.start, sent.span.end):
+            if lower[i] not in heads or pos[i] != "NOUN" or i in taken:
+                continue
+            tok = doc[i]
+            if not tok.is_lower:
                 continue
             names = [
                 c
@@ -885,20 +975,24 @@ class ActorResolver:
         return out
 
     # ------------------------------------------------------------------ unnamed actors
-    def _unnamed_rule(self, words: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
-        """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``."""
+    def _unnamed_rule(self, low: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
+        """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``
+        (``low``: the lower-case words of the Doc)."""
+        if low[i] not in self._unnamed_last and " " not in low[i]:
+            return None  # no phrase ends in this word (a word with a space may end one mid-word)
         table = self.kb.unnamed
         for n in range(min(self._unnamed_max, i - lo + 1), 0, -1):
-            rule = table.get(" ".join(w.lower() for w in words[i - n + 1 : i + 1]))
+            rule = table.get(" ".join(low[i - n + 1 : i + 1]))
             if rule is not None:
                 return rule, i - n + 1
         return None
 
     def _unnamed_in(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], known: list[Mention]
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, ents: list[Span], known: list[Mention]
     ) -> list[Mention]:
         """Actors named by a sector noun alone ("police", "the rebels") or a title and an unknown name."""
         doc = sent.span.doc
+        words, low, pos, dep, head = tk.words, tk.low, tk.pos, tk.dep, tk.head
         s0, s1 = sent.span.start, sent.span.end
         covered: set[int] = set()
         place: dict[int, str] = {}  # token -> country of a state mention on it ("in Kenya")
@@ -908,7 +1002,7 @@ class ActorResolver:
                 for t in range(mention.token_start, mention.token_end):
                     place[t] = mention.actor.country
         out: list[Mention] = []
-        for ent in sent.span.ents:
+        for ent in ents:
             if covered.intersection(range(ent.start, ent.end)):
                 continue
             # The parser sometimes tags a name after a title as an organisation ("Vice-President
@@ -916,7 +1010,7 @@ class ActorResolver:
             if ent.label_ == "PERSON" or (
                 ent.label_ == "ORG"
                 and ent.start > s0
-                and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in ent)
+                and all(pos[k] == "PROPN" and tk.texts[k][:1].isupper() for k in range(ent.start, ent.end))
                 and (words[ent.start - 1].lower(),) in self._titles
                 and words[ent.start - 1].lower() not in self.kb.honorifics
             ):
@@ -925,17 +1019,17 @@ class ActorResolver:
                     out.append(found)
                     covered.update(range(found.token_start, found.token_end))
         for i in range(s0, s1):
-            tok = doc[i]
-            if i in covered or tok.pos_ not in _NOUNS:
+            if pos[i] not in _NOUNS or i in covered:
                 continue
-            if tok.dep_ in _NOUN_MODIFIER_DEPS and tok.head.i > i and tok.head.pos_ in _NOUNS:
+            if dep[i] in _NOUN_MODIFIER_DEPS and head[i] > i and pos[head[i]] in _NOUNS:
                 continue  # a modifier ("police station", "rebel group"): its head decides
-            hit = self._unnamed_rule(words, i, s0)
+            hit = self._unnamed_rule(low, i, s0)
             if hit is None or hit[0].role == "modifier":
                 continue
             rule, start = hit
             if covered.intersection(range(start, i + 1)):
                 continue
+            tok = doc[i]
             if rule.role == "counted" and not _counted(tok):
                 continue
             sector = rule.sector
@@ -944,18 +1038,18 @@ class ActorResolver:
             # leaders"); an unknown noun in front of a group noun names something else ("market
             # forces", "aid workers"); an actor word there means the noun is that actor's.
             k = start - 1
-            while k >= s0 and doc[k].dep_ in _NOUN_MODIFIER_DEPS and start <= doc[k].head.i <= i:
+            while k >= s0 and dep[k] in _NOUN_MODIFIER_DEPS and start <= head[k] <= i:
                 if k in covered:
                     veto = True
                     break
-                mod = self._unnamed_rule(words, k, k)
+                mod = self._unnamed_rule(low, k, k)
                 if mod is not None and mod[0].sector is not None:
                     # Only group nouns take the modifier's sector: "rebel group" REB, "regime troops"
                     # and "government forces" stay MIL, a "coalition government" stays GOV.
                     if rule.role == "collective" and (mod[0].sector != "GOV" or sector is None):
                         sector = mod[0].sector
                     start = k
-                elif doc[k].pos_ in _NOUNS and rule.role == "collective":
+                elif pos[k] in _NOUNS and rule.role == "collective":
                     veto = True
                     break
                 k -= 1
@@ -1165,7 +1259,7 @@ class ActorResolver:
         )
         return _Found(mention=mention, anchor=anchor)
 
-    def _groups(self, doc: Doc, found: list[_Found]) -> None:
+    def _groups(self, tk: _Tokens, found: list[_Found]) -> None:
         """Coordinated mentions ("China and Russia", "Myanmar and Sudan", "U.S.-China") form groups."""
         parent = list(range(len(found)))
 
@@ -1178,17 +1272,20 @@ class ActorResolver:
         by_anchor: dict[int, list[int]] = {}
         for n, f in enumerate(found):
             by_anchor.setdefault(f.anchor, []).append(n)
+        texts = tk.texts
         for n, f in enumerate(found):
-            tok = doc[f.anchor]
-            if tok.dep_ == "conj" and tok.head.i in by_anchor:
-                parent[root(n)] = root(by_anchor[tok.head.i][0])
+            head = tk.head[f.anchor]
+            if tk.dep[f.anchor] == "conj" and head in by_anchor:
+                parent[root(n)] = root(by_anchor[head][0])
             if n:
                 prev = found[n - 1]
                 same_token = prev.mention.token_start == f.mention.token_start == f.mention.token_end - 1
-                between = doc[prev.mention.token_end : f.mention.token_start]
                 if same_token or (
                     prev.mention.token_end <= f.mention.token_start
-                    and all(t.text in {",", "and", "or", "&", "-", "\u2013", "/"} for t in between)
+                    and all(
+                        texts[k] in _LIST_SEPARATORS
+                        for k in range(prev.mention.token_end, f.mention.token_start)
+                    )
                 ):
                     parent[root(n)] = root(n - 1)
         sizes = Counter(root(n) for n in range(len(found)))
@@ -1198,34 +1295,39 @@ class ActorResolver:
 
     # ================================================================== anaphora
     def _anaphora_in(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], found: list[_Found], state: _DocState
+        self,
+        parsed: ParsedText,
+        sent: Sentence,
+        tk: _Tokens,
+        ents: list[Span],
+        found: list[_Found],
+        state: _DocState,
     ) -> list[Mention]:
         doc = sent.span.doc
         s0, s1 = sent.span.start, sent.span.end
         covered = set()
         for f in found:
             covered.update(range(f.mention.token_start, f.mention.token_end))
-        # Candidate anaphors in this sentence, in order.
+        # Candidate anaphors in this sentence, in order, left to right, none inside another.
         anaphors: list[tuple[int, int, str, str]] = []
-        lower = [w.lower() for w in words[s0:s1]]
+        low = tk.low
         first = self._anaphora_first
-        i = s0
-        while i < s1:
-            hit = None
-            for n in range(min(first.get(lower[i - s0], 0), s1 - i), 0, -1):
-                key = tuple(lower[i - s0 : i - s0 + n])
-                if key in self._anaphora and not covered.intersection(range(i, i + n)):
-                    kind, arg = self._anaphora[key]
-                    if n == 1 and doc[i].pos_ not in ("PRON", "DET"):
+        table = self._anaphora
+        free = s0  # the first token after the last anaphor
+        # Only a token that starts a phrase of anaphora.tsv can start an anaphor.
+        for i in [k for k in range(s0, s1) if low[k] in first]:
+            if i < free:
+                continue
+            for n in range(min(first[low[i]], s1 - i), 0, -1):
+                key = tuple(low[i : i + n])
+                if key in table and not covered.intersection(range(i, i + n)):
+                    kind, arg = table[key]
+                    if n == 1 and tk.pos[i] not in ("PRON", "DET"):
                         continue
-                    hit = (i, i + n, kind, arg)
+                    anaphors.append((i, i + n, kind, arg))
+                    free = i + n
                     break
-            if hit:
-                anaphors.append(hit)
-                i = hit[1]
-            else:
-                i += 1
-        self._note_unknown_persons(sent, found, anaphors, state)
+        self._note_unknown_persons(sent, tk, ents, found, anaphors, state)
         # Walk the sentence left to right: explicit mentions and anaphors enter the history in order.
         out: list[Mention] = []
         events: list[tuple[int, object]] = [(f.mention.token_start, f) for f in found]
@@ -1234,11 +1336,11 @@ class ActorResolver:
         seen_groups: set[int] = set()
         for _pos, ev in events:
             if isinstance(ev, _Found):
-                self._remember(doc, sent, found, ev, seen_groups, state)
+                self._remember(tk, sent, found, ev, seen_groups, state)
                 continue
             start, end, kind, arg = ev  # type: ignore[misc]
-            head_tok = doc[end - 1]
-            subject = _is_subject(head_tok) or (kind in ("plural", "person") and head_tok.dep_ == "poss")
+            is_subject = _subject_at(tk, end - 1)
+            subject = is_subject or (kind in ("plural", "person") and tk.dep[end - 1] == "poss")
             actors, gender_hint = self._antecedent(doc, sent, start, kind, arg, subject, state)
             if not actors:
                 continue
@@ -1255,7 +1357,7 @@ class ActorResolver:
                     order=cs,
                     actors=list(actors),
                     group=len(actors) > 1,
-                    subject=_is_subject(head_tok),
+                    subject=is_subject,
                     plural=len(actors) > 1 or kind == "plural",
                     gender=gender_hint,
                 )
@@ -1263,19 +1365,20 @@ class ActorResolver:
         return out
 
     def _remember(
-        self, doc: Doc, sent: Sentence, found: list[_Found], f: _Found, seen: set[int], state: _DocState
+        self, tk: _Tokens, sent: Sentence, found: list[_Found], f: _Found, seen: set[int], state: _DocState
     ) -> None:
         m = f.mention
         key = m.actor.country or m.actor.code
         state.salience[key] += 1
-        tok = doc[f.anchor]
         if f.group is not None:
             if f.group in seen:
                 return
             seen.add(f.group)
             members = [g for g in found if g.group == f.group]
             actors = _dedupe([g.mention.actor for g in members])
-            subject = any(_is_subject(doc[g.anchor]) or _is_subject(_np_head(doc[g.anchor])) for g in members)
+            subject = any(
+                _subject_at(tk, g.anchor) or _subject_at(tk, _np_head_at(tk, g.anchor)) for g in members
+            )
             state.items.append(
                 _Item(sent.index, m.start, actors, group=len(actors) > 1, subject=subject, plural=True)
             )
@@ -1293,7 +1396,7 @@ class ActorResolver:
                         )
                     )
             return
-        subject = _is_subject(tok) or _is_subject(_np_head(tok))
+        subject = _subject_at(tk, f.anchor) or _subject_at(tk, _np_head_at(tk, f.anchor))
         state.items.append(
             _Item(
                 sent.index,
@@ -1309,10 +1412,7 @@ class ActorResolver:
     def _gender(self, actor: Actor) -> str:
         if actor.kind != "person":
             return ""
-        for p in self.kb.persons.values():
-            if p.name == actor.name:
-                return p.gender
-        return ""
+        return self._genders.get(actor.name, "")
 
     def _antecedent(
         self, doc: Doc, sent: Sentence, start: int, kind: str, arg: str, subject: bool, state: _DocState
@@ -1413,12 +1513,18 @@ class ActorResolver:
         return any(cand.order < pos < end for pos in state.unknown_persons)
 
     def _note_unknown_persons(
-        self, sent: Sentence, found: list[_Found], anaphors: list[tuple[int, int, str, str]], state: _DocState
+        self,
+        sent: Sentence,
+        tk: _Tokens,
+        ents: list[Span],
+        found: list[_Found],
+        anaphors: list[tuple[int, int, str, str]],
+        state: _DocState,
     ) -> None:
         """Remember people and plural subjects that are no actor: "he"/"they" after them are probably them."""
         spans = [(f.mention.token_start, f.mention.token_end) for f in found]
         spans += [(a[0], a[1]) for a in anaphors]
-        for ent in sent.span.ents:
+        for ent in ents:
             if ent.label_ != "PERSON":
                 continue
             if any(a < ent.end and ent.start < b for a, b in spans):
@@ -1426,33 +1532,30 @@ class ActorResolver:
             state.unknown_persons.append(sent.offset + ent.start_char)
         covered = {t for a, b in spans for t in range(a, b)}
         doc = sent.span.doc
-        deps, tags = _dep_tag(doc)
-        subj_hashes, plural_hashes = _hashes(doc)
+        dep = tk.dep
         for i in range(sent.span.start, sent.span.end):
-            if deps[i] in subj_hashes and tags[i] in plural_hashes and i not in covered:
+            if dep[i] in _PLAIN_SUBJECT_DEPS and i not in covered:
                 tok = doc[i]
-                if not any(c.i in covered for c in tok.children):
+                if tok.tag_ in _PLURAL_TAGS and not any(c.i in covered for c in tok.children):
                     state.plural_subjects.append(sent.offset + tok.idx)
 
 
-def _texts(doc: Doc, text: str) -> list[str]:
-    """Token texts of a Doc whose text is ``text``, without building a Token object per token."""
-    arr = doc.to_array(["IDX", "LENGTH"]).tolist()
-    return [text[a : a + n] for a, n in arr]
+def _subject_at(tk: _Tokens, i: int) -> bool:
+    """_is_subject of token i, read from the token lists."""
+    dep, head = tk.dep, tk.head
+    while dep[i] == "conj" and head[i] != i:
+        i = head[i]
+    return dep[i] in _SUBJECT_DEPS
 
 
-def _hashes(doc: Doc) -> tuple[frozenset[int], frozenset[int]]:
-    """Ids of the subject labels and plural tags (built-in symbols and hashes alike)."""
-    strings = doc.vocab.strings
-    return (
-        frozenset(strings[s] for s in ("nsubj", "nsubjpass")),
-        frozenset(strings[s] for s in ("NNS", "NNPS", "CD")),
-    )
-
-
-def _dep_tag(doc: Doc) -> tuple[list[int], list[int]]:
-    arr = doc.to_array(["DEP", "TAG"]).tolist()
-    return [a for a, _ in arr], [b for _, b in arr]
+def _np_head_at(tk: _Tokens, i: int) -> int:
+    """_np_head of token i, read from the token lists."""
+    dep, head = tk.dep, tk.head
+    while dep[i] == "conj" and head[i] != i:
+        i = head[i]
+    while dep[i] in _NP_MODIFIER_DEPS and head[i] != i:
+        i = head[i]
+    return i
 
 
 def _is_subject(tok: Token) -> bool:
@@ -1523,7 +1626,7 @@ def _np_head(tok: Token) -> Token:
     t = tok
     while t.dep_ == "conj" and t.head.i != t.i:
         t = t.head
-    while t.dep_ in _MODIFIER_DEPS | {"case"} and t.head.i != t.i:
+    while t.dep_ in _NP_MODIFIER_DEPS and t.head.i != t.i:
         t = t.head
     return t
 
