@@ -181,6 +181,7 @@ class _Tokens:
     dep: list[str]
     ent: list[str]
     head: list[int]
+    compounds: frozenset[int]  # tokens in which _subtoken may find a mention ("U.S.-China")
 
 
 def _span_mention(
@@ -280,7 +281,7 @@ class ActorResolver:
         """The token attributes of a Doc whose text is ``text``, without a Token object per token."""
         arr = doc.to_array(_TOKEN_ATTRS)
         if not len(arr):
-            return _Tokens([], [], [], [], [], [], [], [])
+            return _Tokens([], [], [], [], [], [], [], [], frozenset())
         idx, length, pos, dep, ent = arr[:, :5].T.tolist()
         # to_array gives uint64: a negative offset has wrapped around, int64 gives it back.
         head = (arr[:, 5].view(np.int64) + np.arange(len(arr))).tolist()
@@ -298,6 +299,10 @@ class ActorResolver:
         else:
             words = [normed[a - lo : a - lo + n] for a, n in zip(idx, length, strict=True)]
         low = [w.lower() for w in words]
+        if any(h in normed for h in _HYPHENS):
+            compounds = frozenset(i for i, w in enumerate(words) if _compound(w))
+        else:
+            compounds = frozenset()  # no token has a hyphen or a slash
         return _Tokens(
             texts=texts,
             words=words,
@@ -308,6 +313,7 @@ class ActorResolver:
             dep=[labels[h] for h in dep],
             ent=[labels[h] for h in ent],
             head=head,
+            compounds=compounds,
         )
 
     # ================================================================== sentences
@@ -315,7 +321,7 @@ class ActorResolver:
         doc = sent.span.doc
         words = tk.words
         s0, s1 = sent.span.start, sent.span.end
-        matches = self._scan(doc, words, s0, s1, state)
+        matches = self._scan(tk, doc, s0, s1, state)
         found: list[_Found] = []
         ends: dict[int, _Match] = {
             m.end: m for m in matches if m.char_span is None and m.entry.kind in (STATE, ORG)
@@ -356,24 +362,21 @@ class ActorResolver:
         self._groups(tk, found)
         return found
 
-    def _scan(self, doc: Doc, words: list[str], s0: int, s1: int, state: _DocState) -> list[_Match]:
+    def _scan(self, tk: _Tokens, doc: Doc, s0: int, s1: int, state: _DocState) -> list[_Match]:
         """Longest-first gazetteer matches over tokens [s0, s1); vetoed matches fall back to shorter ones."""
         gaz = self.gazetteer
+        words = tk.words
         out: list[_Match] = []
-        i = s0
         first = gaz.first
-        while i < s1:
-            step = 0
-            longest = first.get(words[i], 0)
-            if not longest:
-                # Most tokens start no form: skip the lookups, and _subtoken's call unless the
-                # token may be a compound ("U.S.-China"; _subtoken's own first test).
-                text = words[i]
-                if len(text) >= 4 and ("-" in text or "/" in text or "\u2013" in text or "\u2014" in text):
-                    out.extend(self._subtoken(doc, words, i, state))
-                i += 1
+        compounds = tk.compounds
+        free = s0  # the first token after the last match
+        # Left to right, a match's tokens skipped. Most tokens start no form and are no compound
+        # (_subtoken finds nothing in them): only the others are looked at.
+        for i in [k for k in range(s0, s1) if words[k] in first or k in compounds]:
+            if i < free:
                 continue
-            for length in range(min(longest, s1 - i), 0, -1):
+            step = 0
+            for length in range(min(first.get(words[i], 0), s1 - i), 0, -1):
                 entries = gaz.lookup(tuple(words[i : i + length]))
                 if not entries:
                     continue
@@ -385,18 +388,15 @@ class ActorResolver:
                 step = length
                 break
             if step:
-                i += step
-                continue
-            out.extend(self._subtoken(doc, words, i, state))
-            i += 1
+                free = i + step
+            elif i in compounds:
+                out.extend(self._subtoken(doc, words, i, state))
         return out
 
     def _subtoken(self, doc: Doc, words: list[str], i: int, state: _DocState) -> list[_Match]:
         """Mentions inside one token: "U.S.-China" -> U.S. + China, "U.S.-led" -> U.S."""
         text = words[i]
-        if len(text) < 4 or (
-            "-" not in text and "/" not in text and "\u2013" not in text and "\u2014" not in text
-        ):
+        if not _compound(text):
             return []
         parts: list[tuple[int, int]] = []
         start = 0
@@ -1538,6 +1538,11 @@ class ActorResolver:
                 tok = doc[i]
                 if tok.tag_ in _PLURAL_TAGS and not any(c.i in covered for c in tok.children):
                     state.plural_subjects.append(sent.offset + tok.idx)
+
+
+def _compound(word: str) -> bool:
+    """May the token hold mentions joined by hyphens or slashes ("U.S.-China", "U.S.-led")?"""
+    return len(word) >= 4 and ("-" in word or "/" in word or "\u2013" in word or "\u2014" in word)
 
 
 def _subject_at(tk: _Tokens, i: int) -> bool:
