@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from realpolitik.actors.gazetteer import (
+    _APOSTROPHES,
     BLOCK,
     ETHNIC,
     ORG,
@@ -70,6 +71,7 @@ from realpolitik.actors.kb import KnowledgeBase, Person, SectorRule, UnnamedRule
 from realpolitik.models import Actor, Mention
 
 if TYPE_CHECKING:
+    from spacy.strings import StringStore
     from spacy.tokens import Doc, Span, Token
 
     from realpolitik.nlp import ParsedText, Sentence
@@ -163,6 +165,24 @@ class _DocState:
 _TOKEN_ATTRS = ["IDX", "LENGTH", "POS", "DEP", "ENT_TYPE", "HEAD"]
 
 
+_UINT64 = (1 << 64) - 1
+# The characters norm() replaces, to tell whether it changes a text without translating it.
+_NORMED = tuple(chr(c) for c in _APOSTROPHES)
+
+
+class _Labels(dict[int, str]):
+    """Strings of POS, DEP and ENT_TYPE ids (a few hundred labels), filled from the vocab on first
+    use. The ids are read as int64: a hash of 2**63 or more comes as a negative number."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        value = self[key] = self.strings[key & _UINT64]
+        return value
+
+
 @dataclass
 class _Tokens:
     """Per-token attributes of one Doc, as plain lists indexed by token.
@@ -247,8 +267,8 @@ class ActorResolver:
             self._genders.setdefault(p.name, p.gender)
         # Last words of the unnamed.tsv phrases: a token that ends none starts no lookup.
         self._unnamed_last = frozenset(p.rsplit(" ", 1)[-1] for p in self.kb.unnamed)
-        # Strings of POS, TAG, DEP and ENT_TYPE ids (a few hundred labels), for _tokens.
-        self._labels: dict[int, str] = {}
+        self._holders: dict[tuple[str, str, date | None], Person | None] = {}
+        self._labels: _Labels | None = None  # made for the first Doc's vocab by _tokens
 
     # ================================================================== public
     def resolve(self, parsed: ParsedText, article_date: date | None = None) -> list[Mention]:
@@ -282,37 +302,42 @@ class ActorResolver:
         arr = doc.to_array(_TOKEN_ATTRS)
         if not len(arr):
             return _Tokens([], [], [], [], [], [], [], [], frozenset())
-        idx, length, pos, dep, ent = arr[:, :5].T.tolist()
-        # to_array gives uint64: a negative offset has wrapped around, int64 gives it back.
-        head = (arr[:, 5].view(np.int64) + np.arange(len(arr))).tolist()
+        # to_array gives uint64, where a negative HEAD offset has wrapped around: read as int64
+        # it is itself again (and a label hash of 2**63 or more is negative: _Labels knows).
+        idx, length, pos, dep, ent, head = arr.view(np.int64).T.tolist()
         labels = self._labels
-        strings = doc.vocab.strings
-        for h in {*pos, *dep, *ent}.difference(labels):
-            labels[h] = strings[h]
+        if labels is None or labels.strings is not doc.vocab.strings:
+            labels = self._labels = _Labels(doc.vocab.strings)
         texts = [text[a : a + n] for a, n in zip(idx, length, strict=True)]
-        # norm() replaces characters one for one, so its result for the Doc's text, sliced,
-        # gives each token's; without a curly apostrophe or a backtick it changes nothing.
         lo, hi = idx[0], idx[-1] + length[-1]
-        normed = norm(text[lo:hi])
-        if normed == text[lo:hi]:
-            words = texts
+        seg = text[lo:hi]
+        if any(c in seg for c in _NORMED):
+            # norm() replaces characters one for one: its result for the Doc's text, sliced,
+            # gives each token's (unless a replacement is ever made longer or shorter).
+            normed = norm(seg)
+            if len(normed) == len(seg):
+                words = [normed[a - lo : a - lo + n] for a, n in zip(idx, length, strict=True)]
+            else:
+                words = [norm(t) for t in texts]
+            low = [w.lower() for w in words]
+            lower = [t.lower() for t in texts]
         else:
-            words = [normed[a - lo : a - lo + n] for a, n in zip(idx, length, strict=True)]
-        low = [w.lower() for w in words]
-        if any(h in normed for h in _HYPHENS):
+            words = texts  # norm() changes nothing
+            # spaCy's LOWER is str.lower() of the text, here the same as low
+            lower = low = [w.lower() for w in words]
+        if "-" in seg or "/" in seg or "\u2013" in seg or "\u2014" in seg:
             compounds = frozenset(i for i, w in enumerate(words) if _compound(w))
         else:
-            compounds = frozenset()  # no token has a hyphen or a slash
+            compounds = frozenset()  # no token has a hyphen or a slash (_HYPHENS)
         return _Tokens(
             texts=texts,
             words=words,
             low=low,
-            # spaCy's LOWER is str.lower() of the text: the same as low where norm changed nothing
-            lower=low if words is texts else [t.lower() for t in texts],
+            lower=lower,
             pos=[labels[h] for h in pos],
             dep=[labels[h] for h in dep],
             ent=[labels[h] for h in ent],
-            head=head,
+            head=[i + h for i, h in enumerate(head)],
             compounds=compounds,
         )
 
@@ -439,10 +464,11 @@ class ActorResolver:
         state: _DocState,
     ) -> list[Entry] | None:
         """The entries of the best kind that pass their checks, or None when all are vetoed."""
+        kinds = {e.kind for e in entries}
         for kind in (BLOCK, PERSON_FULL, ORG, STATE, REGION, ETHNIC, PERSON_ALIAS):
-            group = [e for e in entries if e.kind == kind]
-            if not group:
+            if kind not in kinds:
                 continue
+            group = [e for e in entries if e.kind == kind]
             if kind == BLOCK:
                 return group
             if kind in (STATE, ORG, REGION, ETHNIC) and self._affix_veto(doc, words, i, j, s0, s1):
@@ -731,7 +757,8 @@ class ActorResolver:
         via = m.entry.via
         conf = m.entry.confidence
         start, end = m.start, m.end
-        anchor = doc[start:end].root.i if m.char_span is None else start
+        # (The root of a one-token span is that token: no Span to build.)
+        anchor = doc[start:end].root.i if m.char_span is None and end - start > 1 else start
         head, how, coordinated = self._head(doc, anchor)
         person_name: str | None = None
         rule = None
@@ -759,7 +786,7 @@ class ActorResolver:
         if rule is not None and (rule.person or person_name) and not plural:
             name = person_name
             if name is None and rule.role:
-                holder = self.kb.office_holder(iso3, rule.role, state.date)
+                holder = self._office_holder(iso3, rule.role, state.date)
                 name = holder.name if holder else None
             if name is None:
                 phrase = doc[head.i].text.lower() if head is not None else "official"
@@ -768,6 +795,15 @@ class ActorResolver:
         f = self._found(parsed, sent, start, end, actor, m, anchor, via=via, confidence=conf)
         f.plural = plural
         return f
+
+    def _office_holder(self, iso3: str, role: str, day: date | None) -> Person | None:
+        """kb.office_holder, remembered: it reads every office of every person."""
+        key = (iso3, role, day)
+        if key not in self._holders:
+            if len(self._holders) >= 10_000:  # one entry per (country, role, article date)
+                self._holders.clear()
+            self._holders[key] = self.kb.office_holder(iso3, role, day)
+        return self._holders[key]
 
     def _people_noun(self, tok: Token) -> bool:
         """A plural noun naming an ethnic or religious group ("Kurds", "Muslims")."""
@@ -1261,6 +1297,8 @@ class ActorResolver:
 
     def _groups(self, tk: _Tokens, found: list[_Found]) -> None:
         """Coordinated mentions ("China and Russia", "Myanmar and Sudan", "U.S.-China") form groups."""
+        if len(found) < 2:
+            return  # no group of one
         parent = list(range(len(found)))
 
         def root(x: int) -> int:
