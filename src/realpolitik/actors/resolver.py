@@ -360,13 +360,13 @@ class ActorResolver:
             if m.absorbed:
                 continue
             if m.entry.kind == STATE:
-                found.append(self._state(parsed, sent, doc, m, state))
+                found.append(self._state(parsed, sent, tk, doc, m, state))
             elif m.entry.kind == ORG:
                 actor = self.kb.org_actor(m.entry.target, state.date)
                 if actor is not None:
                     found.append(self._found(parsed, sent, m.start, m.end, actor, m, m.end - 1))
             elif m.entry.kind in _GROUPS:
-                f = self._group(parsed, sent, doc, tk.low, m)
+                f = self._group(parsed, sent, tk, doc, m)
                 if f is not None:
                     found.append(f)
         # A people named after a state's demonym ("Kurds" in "Iraqi Kurds") is that state's
@@ -397,7 +397,11 @@ class ActorResolver:
         free = s0  # the first token after the last match
         # Left to right, a match's tokens skipped. Most tokens start no form and are no compound
         # (_subtoken finds nothing in them): only the others are looked at.
-        for i in [k for k in range(s0, s1) if words[k] in first or k in compounds]:
+        if compounds:
+            candidates = [k for k in range(s0, s1) if words[k] in first or k in compounds]
+        else:
+            candidates = [k for k in range(s0, s1) if words[k] in first]
+        for i in candidates:
             if i < free:
                 continue
             step = 0
@@ -751,7 +755,9 @@ class ActorResolver:
         return ranked[0]
 
     # ------------------------------------------------------------------ states
-    def _state(self, parsed: ParsedText, sent: Sentence, doc: Doc, m: _Match, state: _DocState) -> _Found:
+    def _state(
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, doc: Doc, m: _Match, state: _DocState
+    ) -> _Found:
         iso3 = m.entry.target
         sector = m.entry.sector
         via = m.entry.via
@@ -764,7 +770,7 @@ class ActorResolver:
         rule = None
         plural = doc[anchor].tag_ in ("NNS", "NNPS") or (via == "demonym" and doc[anchor].text.endswith("s"))
         if head is not None and m.char_span is None:
-            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            rule, phrase_start, name_span = self._sector_phrase(tk, doc, anchor, head, how)
             if rule is not None:
                 if sector in (None, "GOV"):
                     # A seat of one branch keeps it: "Pentagon officials" stay USAMIL, "FBI agents"
@@ -811,9 +817,7 @@ class ActorResolver:
         return form is not None and not form.adjective and tok.tag_ in ("NNS", "NNPS")
 
     # ------------------------------------------------------------------ regions and peoples
-    def _group(
-        self, parsed: ParsedText, sent: Sentence, doc: Doc, low: list[str], m: _Match
-    ) -> _Found | None:
+    def _group(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, doc: Doc, m: _Match) -> _Found | None:
         """A region or an ethnic/religious group, with the sector of the actor noun it modifies.
 
         An adjective ("Western", "Kurdish") names an actor only in front of an actor noun: "Kurdish
@@ -833,14 +837,14 @@ class ActorResolver:
         name: str | None = None
         actor_noun = False
         if head is not None:
-            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            rule, phrase_start, name_span = self._sector_phrase(tk, doc, anchor, head, how)
             noun_end = head.i + 1
             if rule is not None:
                 sector, actor_noun = rule.sector, True
                 if name_span is not None:
                     name, noun_end = doc[name_span[0] : name_span[1]].text, name_span[1]
             else:
-                unnamed = self._unnamed_rule(low, head.i, anchor + 1 if how == "mod" else head.i)
+                unnamed = self._unnamed_rule(tk.low, head.i, anchor + 1 if how == "mod" else head.i)
                 if unnamed is not None and unnamed[0].role != "modifier":
                     sector, actor_noun = unnamed[0].sector, True
             if actor_noun and not coordinated:
@@ -1219,7 +1223,7 @@ class ActorResolver:
             return tok.head.head, "of", coordinated
         return None, "", coordinated
 
-    def _sector_phrase(self, doc: Doc, anchor: int, head: Token, how: str):  # noqa: ANN202
+    def _sector_phrase(self, tk: _Tokens, doc: Doc, anchor: int, head: Token, how: str):  # noqa: ANN202
         """The sector rule of the actor noun phrase, where it starts, and a person's name in it."""
         name_span: tuple[int, int] | None = None
         if how == "of":
@@ -1227,7 +1231,7 @@ class ActorResolver:
             for c in head.lefts:
                 if c.dep_ in ("amod", "compound") and c.i < first:
                     first = c.i
-            words = [t.text.lower() for t in doc[first : head.i + 1]]
+            words = [tk.texts[k].lower() for k in range(first, head.i + 1)]
             phrase_start = first
         else:
             stop = head.i + 1
@@ -1238,7 +1242,8 @@ class ActorResolver:
                     ent_start -= 1
                 name_span = (ent_start, head.i + 1)
                 stop = ent_start
-            words = [t.text.lower() for t in doc[anchor + 1 : stop] if t.text not in ("'s", "\u2019s")]
+            texts = tk.texts
+            words = [texts[k].lower() for k in range(anchor + 1, stop) if texts[k] not in ("'s", "\u2019s")]
             phrase_start = anchor
         while words and words[0] in self.kb.honorifics and (words[0],) not in self.kb.sectors:
             words = words[1:]
