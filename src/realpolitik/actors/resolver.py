@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
 _NER_PLACE = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
 _MODIFIER_DEPS = frozenset({"amod", "compound", "poss", "nmod", "nn"})
-_NP_MODIFIER_DEPS = _MODIFIER_DEPS | {"case"}  # dependents that lead up to their noun (_np_head)
+_NP_MODIFIER_DEPS = _MODIFIER_DEPS | {"case"}  # dependents that lead up to their noun (_np_head_at)
 _PLAIN_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 _PLURAL_TAGS = frozenset({"NNS", "NNPS", "CD"})  # plural subjects (_note_unknown_persons)
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "agent", "expl"})
@@ -1589,7 +1589,7 @@ def _compound(word: str) -> bool:
 
 
 def _subject_at(tk: _Tokens, i: int) -> bool:
-    """_is_subject of token i, read from the token lists."""
+    """Is token i, or the first conjunct of its coordination, a subject?"""
     dep, head = tk.dep, tk.head
     while dep[i] == "conj" and head[i] != i:
         i = head[i]
@@ -1597,20 +1597,13 @@ def _subject_at(tk: _Tokens, i: int) -> bool:
 
 
 def _np_head_at(tk: _Tokens, i: int) -> int:
-    """_np_head of token i, read from the token lists."""
+    """The noun token i modifies ("Chinese" in "Chinese and Russian leaders" -> "leaders")."""
     dep, head = tk.dep, tk.head
     while dep[i] == "conj" and head[i] != i:
         i = head[i]
     while dep[i] in _NP_MODIFIER_DEPS and head[i] != i:
         i = head[i]
     return i
-
-
-def _is_subject(tok: Token) -> bool:
-    t = tok
-    while t.dep_ == "conj" and t.head.i != t.i:
-        t = t.head
-    return t.dep_ in _SUBJECT_DEPS
 
 
 # Nouns of quantity in front of "of": "hundreds of people", "crowds of people".
@@ -1667,16 +1660,6 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1 :]
-
-
-def _np_head(tok: Token) -> Token:
-    """The noun a modifier belongs to ("Chinese" in "Chinese and Russian leaders" -> "leaders")."""
-    t = tok
-    while t.dep_ == "conj" and t.head.i != t.i:
-        t = t.head
-    while t.dep_ in _NP_MODIFIER_DEPS and t.head.i != t.i:
-        t = t.head
-    return t
 
 
 def _dedupe(actors: list[Actor]) -> list[Actor]:
