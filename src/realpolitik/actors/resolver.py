@@ -52,7 +52,10 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from realpolitik.actors.gazetteer import (
+    _APOSTROPHES,
     BLOCK,
     ETHNIC,
     ORG,
@@ -68,12 +71,16 @@ from realpolitik.actors.kb import KnowledgeBase, Person, SectorRule, UnnamedRule
 from realpolitik.models import Actor, Mention
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Token
+    from spacy.strings import StringStore
+    from spacy.tokens import Doc, Span, Token
 
     from realpolitik.nlp import ParsedText, Sentence
 
 _NER_PLACE = frozenset({"GPE", "NORP", "ORG", "LOC", "FAC"})
 _MODIFIER_DEPS = frozenset({"amod", "compound", "poss", "nmod", "nn"})
+_NP_MODIFIER_DEPS = _MODIFIER_DEPS | {"case"}  # dependents that lead up to their noun (_np_head_at)
+_PLAIN_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+_PLURAL_TAGS = frozenset({"NNS", "NNPS", "CD"})  # plural subjects (_note_unknown_persons)
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "agent", "expl"})
 _NOUNS = frozenset({"NOUN", "PROPN"})
 # "pro-Russian separatists", "anti-ISIS coalition", "U.S.-based firm": not the country acting.
@@ -84,6 +91,8 @@ _SUFFIX_VETO = frozenset(
 _HYPHENS = ("-", "\u2013", "\u2014", "/")
 _POSSESSIVE = frozenset({"'s", "'"})
 _GROUPS = (REGION, ETHNIC)
+# Tokens that may stand between coordinated mentions ("China and Russia", "U.S.-China").
+_LIST_SEPARATORS = frozenset({",", "and", "or", "&", "-", "\u2013", "/"})
 _NOUN_MODIFIER_DEPS = frozenset({"compound", "amod", "nmod"})
 # Participles that place a group ("a militia based in Mali", "troops stationed in Kosovo").
 _LOCATING_VERBS = frozenset({"base", "station", "locate", "headquarter", "deploy"})
@@ -150,6 +159,51 @@ class _DocState:
     seen_persons: set[str] = field(default_factory=set)
 
 
+# Token attributes read in one Doc.to_array call (see _Tokens). HEAD is the offset of the head
+# from the token. Only attributes whose values are small ints: Python ints for the 64-bit hashes
+# of TAG or LOWER would cost more to make than the lists save.
+_TOKEN_ATTRS = ["IDX", "LENGTH", "POS", "DEP", "ENT_TYPE", "HEAD"]
+
+
+_UINT64 = (1 << 64) - 1
+# The characters norm() replaces, to tell whether it changes a text without translating it.
+_NORMED = tuple(chr(c) for c in _APOSTROPHES)
+
+
+class _Labels(dict[int, str]):
+    """Strings of POS, DEP and ENT_TYPE ids (a few hundred labels), filled from the vocab on first
+    use. The ids are read as int64: a hash of 2**63 or more comes as a negative number."""
+
+    def __init__(self, strings: StringStore) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        value = self[key] = self.strings[key & _UINT64]
+        return value
+
+
+@dataclass
+class _Tokens:
+    """Per-token attributes of one Doc, as plain lists indexed by token.
+
+    ``doc[i]`` builds a new Token object on every call (most of the resolver's time went there):
+    the scans over every token read these lists instead, built once per Doc. Each holds what the
+    Token attribute gives: ``texts`` ``text``, ``lower`` ``lower_``, ``pos`` ``pos_``, ``dep``
+    ``dep_``, ``ent`` ``ent_type_``, ``head`` ``head.i``.
+    """
+
+    texts: list[str]
+    words: list[str]  # norm(text): what the gazetteer compares
+    low: list[str]  # norm(text).lower(): what the phrase tables (anaphora, unnamed) compare
+    lower: list[str]
+    pos: list[str]
+    dep: list[str]
+    ent: list[str]
+    head: list[int]
+    compounds: frozenset[int]  # tokens in which _subtoken may find a mention ("U.S.-China")
+
+
 def _span_mention(
     parsed: ParsedText, sent: Sentence, start: int, end: int, actor: Actor, via: str, confidence: float
 ) -> Mention:
@@ -207,6 +261,14 @@ class ActorResolver:
             )
             for p in self.kb.persons.values()
         }
+        # _gender's answer by name: the first person of that name, as a scan of kb.persons finds.
+        self._genders: dict[str, str] = {}
+        for p in self.kb.persons.values():
+            self._genders.setdefault(p.name, p.gender)
+        # Last words of the unnamed.tsv phrases: a token that ends none starts no lookup.
+        self._unnamed_last = frozenset(p.rsplit(" ", 1)[-1] for p in self.kb.unnamed)
+        self._holders: dict[tuple[str, str, date | None], Person | None] = {}
+        self._labels: _Labels | None = None  # made for the first Doc's vocab by _tokens
 
     # ================================================================== public
     def resolve(self, parsed: ParsedText, article_date: date | None = None) -> list[Mention]:
@@ -214,33 +276,77 @@ class ActorResolver:
         state = _DocState(
             text=parsed.text, date=article_date, vetoed_forms=self._us_state_vetoes(parsed.text)
         )
-        words_cache: dict[int, list[str]] = {}
+        tokens_cache: dict[int, _Tokens] = {}
         out: list[Mention] = []
         for sent in parsed.sentences:
             doc = sent.span.doc
-            words = words_cache.get(id(doc))
-            if words is None:
-                text = parsed.paragraphs[sent.paragraph_index].text
-                words = words_cache[id(doc)] = [norm(t) for t in _texts(doc, text)]
-            found = self._sentence(parsed, sent, words, state)
+            tk = tokens_cache.get(id(doc))
+            if tk is None:
+                tk = tokens_cache[id(doc)] = self._tokens(doc, parsed.paragraphs[sent.paragraph_index].text)
+            # Span.ents filters the Doc's entities anew on each call: read them once per sentence.
+            ents = list(sent.span.ents)
+            found = self._sentence(parsed, sent, tk, state)
             if self.unnamed:
-                found = self._named_orgs(parsed, sent, found)
-            found += self._misspelt(parsed, sent, found)
-            anaphora = self._anaphora_in(parsed, sent, words, found, state)
+                found = self._named_orgs(parsed, sent, tk, ents, found)
+            found += self._misspelt(parsed, sent, tk, found)
+            anaphora = self._anaphora_in(parsed, sent, tk, ents, found, state)
             out.extend(f.mention for f in found)
             out.extend(anaphora)
             if self.unnamed:
-                out.extend(self._unnamed_in(parsed, sent, words, [f.mention for f in found] + anaphora))
+                out.extend(self._unnamed_in(parsed, sent, tk, ents, [f.mention for f in found] + anaphora))
         out.sort(key=lambda m: (m.start, m.end))
         return out
 
+    def _tokens(self, doc: Doc, text: str) -> _Tokens:
+        """The token attributes of a Doc whose text is ``text``, without a Token object per token."""
+        arr = doc.to_array(_TOKEN_ATTRS)
+        if not len(arr):
+            return _Tokens([], [], [], [], [], [], [], [], frozenset())
+        # to_array gives uint64, where a negative HEAD offset has wrapped around: read as int64
+        # it is itself again (and a label hash of 2**63 or more is negative: _Labels knows).
+        idx, length, pos, dep, ent, head = arr.view(np.int64).T.tolist()
+        labels = self._labels
+        if labels is None or labels.strings is not doc.vocab.strings:
+            labels = self._labels = _Labels(doc.vocab.strings)
+        texts = [text[a : a + n] for a, n in zip(idx, length, strict=True)]
+        lo, hi = idx[0], idx[-1] + length[-1]
+        seg = text[lo:hi]
+        if any(c in seg for c in _NORMED):
+            # norm() replaces characters one for one: its result for the Doc's text, sliced,
+            # gives each token's (unless a replacement is ever made longer or shorter).
+            normed = norm(seg)
+            if len(normed) == len(seg):
+                words = [normed[a - lo : a - lo + n] for a, n in zip(idx, length, strict=True)]
+            else:
+                words = [norm(t) for t in texts]
+            low = [w.lower() for w in words]
+            lower = [t.lower() for t in texts]
+        else:
+            words = texts  # norm() changes nothing
+            # spaCy's LOWER is str.lower() of the text, here the same as low
+            lower = low = [w.lower() for w in words]
+        if "-" in seg or "/" in seg or "\u2013" in seg or "\u2014" in seg:
+            compounds = frozenset(i for i, w in enumerate(words) if _compound(w))
+        else:
+            compounds = frozenset()  # no token has a hyphen or a slash (_HYPHENS)
+        return _Tokens(
+            texts=texts,
+            words=words,
+            low=low,
+            lower=lower,
+            pos=[labels[h] for h in pos],
+            dep=[labels[h] for h in dep],
+            ent=[labels[h] for h in ent],
+            head=[i + h for i, h in enumerate(head)],
+            compounds=compounds,
+        )
+
     # ================================================================== sentences
-    def _sentence(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], state: _DocState
-    ) -> list[_Found]:
+    def _sentence(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, state: _DocState) -> list[_Found]:
         doc = sent.span.doc
+        words = tk.words
         s0, s1 = sent.span.start, sent.span.end
-        matches = self._scan(doc, words, s0, s1, state)
+        matches = self._scan(tk, doc, s0, s1, state)
         found: list[_Found] = []
         ends: dict[int, _Match] = {
             m.end: m for m in matches if m.char_span is None and m.entry.kind in (STATE, ORG)
@@ -254,13 +360,13 @@ class ActorResolver:
             if m.absorbed:
                 continue
             if m.entry.kind == STATE:
-                found.append(self._state(parsed, sent, doc, m, state))
+                found.append(self._state(parsed, sent, tk, doc, m, state))
             elif m.entry.kind == ORG:
                 actor = self.kb.org_actor(m.entry.target, state.date)
                 if actor is not None:
                     found.append(self._found(parsed, sent, m.start, m.end, actor, m, m.end - 1))
             elif m.entry.kind in _GROUPS:
-                f = self._group(parsed, sent, doc, words, m)
+                f = self._group(parsed, sent, tk, doc, m)
                 if f is not None:
                     found.append(f)
         # A people named after a state's demonym ("Kurds" in "Iraqi Kurds") is that state's
@@ -278,19 +384,28 @@ class ActorResolver:
             or not any(a < f.mention.token_start and f.mention.token_end <= b for a, b in peoples)
         ]
         found.sort(key=lambda f: (f.mention.start, f.mention.end))
-        self._groups(doc, found)
+        self._groups(tk, found)
         return found
 
-    def _scan(self, doc: Doc, words: list[str], s0: int, s1: int, state: _DocState) -> list[_Match]:
+    def _scan(self, tk: _Tokens, doc: Doc, s0: int, s1: int, state: _DocState) -> list[_Match]:
         """Longest-first gazetteer matches over tokens [s0, s1); vetoed matches fall back to shorter ones."""
         gaz = self.gazetteer
+        words = tk.words
         out: list[_Match] = []
-        i = s0
         first = gaz.first
-        while i < s1:
+        compounds = tk.compounds
+        free = s0  # the first token after the last match
+        # Left to right, a match's tokens skipped. Most tokens start no form and are no compound
+        # (_subtoken finds nothing in them): only the others are looked at.
+        if compounds:
+            candidates = [k for k in range(s0, s1) if words[k] in first or k in compounds]
+        else:
+            candidates = [k for k in range(s0, s1) if words[k] in first]
+        for i in candidates:
+            if i < free:
+                continue
             step = 0
-            longest = first.get(words[i], 0)
-            for length in range(min(longest, s1 - i), 0, -1):
+            for length in range(min(first.get(words[i], 0), s1 - i), 0, -1):
                 entries = gaz.lookup(tuple(words[i : i + length]))
                 if not entries:
                     continue
@@ -302,18 +417,15 @@ class ActorResolver:
                 step = length
                 break
             if step:
-                i += step
-                continue
-            out.extend(self._subtoken(doc, words, i, state))
-            i += 1
+                free = i + step
+            elif i in compounds:
+                out.extend(self._subtoken(doc, words, i, state))
         return out
 
     def _subtoken(self, doc: Doc, words: list[str], i: int, state: _DocState) -> list[_Match]:
         """Mentions inside one token: "U.S.-China" -> U.S. + China, "U.S.-led" -> U.S."""
         text = words[i]
-        if len(text) < 4 or (
-            "-" not in text and "/" not in text and "\u2013" not in text and "\u2014" not in text
-        ):
+        if not _compound(text):
             return []
         parts: list[tuple[int, int]] = []
         start = 0
@@ -356,10 +468,11 @@ class ActorResolver:
         state: _DocState,
     ) -> list[Entry] | None:
         """The entries of the best kind that pass their checks, or None when all are vetoed."""
+        kinds = {e.kind for e in entries}
         for kind in (BLOCK, PERSON_FULL, ORG, STATE, REGION, ETHNIC, PERSON_ALIAS):
-            group = [e for e in entries if e.kind == kind]
-            if not group:
+            if kind not in kinds:
                 continue
+            group = [e for e in entries if e.kind == kind]
             if kind == BLOCK:
                 return group
             if kind in (STATE, ORG, REGION, ETHNIC) and self._affix_veto(doc, words, i, j, s0, s1):
@@ -642,19 +755,22 @@ class ActorResolver:
         return ranked[0]
 
     # ------------------------------------------------------------------ states
-    def _state(self, parsed: ParsedText, sent: Sentence, doc: Doc, m: _Match, state: _DocState) -> _Found:
+    def _state(
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, doc: Doc, m: _Match, state: _DocState
+    ) -> _Found:
         iso3 = m.entry.target
         sector = m.entry.sector
         via = m.entry.via
         conf = m.entry.confidence
         start, end = m.start, m.end
-        anchor = doc[start:end].root.i if m.char_span is None else start
+        # (The root of a one-token span is that token: no Span to build.)
+        anchor = doc[start:end].root.i if m.char_span is None and end - start > 1 else start
         head, how, coordinated = self._head(doc, anchor)
         person_name: str | None = None
         rule = None
         plural = doc[anchor].tag_ in ("NNS", "NNPS") or (via == "demonym" and doc[anchor].text.endswith("s"))
         if head is not None and m.char_span is None:
-            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            rule, phrase_start, name_span = self._sector_phrase(tk, doc, anchor, head, how)
             if rule is not None:
                 if sector in (None, "GOV"):
                     # A seat of one branch keeps it: "Pentagon officials" stay USAMIL, "FBI agents"
@@ -676,7 +792,7 @@ class ActorResolver:
         if rule is not None and (rule.person or person_name) and not plural:
             name = person_name
             if name is None and rule.role:
-                holder = self.kb.office_holder(iso3, rule.role, state.date)
+                holder = self._office_holder(iso3, rule.role, state.date)
                 name = holder.name if holder else None
             if name is None:
                 phrase = doc[head.i].text.lower() if head is not None else "official"
@@ -686,15 +802,22 @@ class ActorResolver:
         f.plural = plural
         return f
 
+    def _office_holder(self, iso3: str, role: str, day: date | None) -> Person | None:
+        """kb.office_holder, remembered: it reads every office of every person."""
+        key = (iso3, role, day)
+        if key not in self._holders:
+            if len(self._holders) >= 10_000:  # one entry per (country, role, article date)
+                self._holders.clear()
+            self._holders[key] = self.kb.office_holder(iso3, role, day)
+        return self._holders[key]
+
     def _people_noun(self, tok: Token) -> bool:
         """A plural noun naming an ethnic or religious group ("Kurds", "Muslims")."""
         form = self.kb.ethnic.get(tok.text)
         return form is not None and not form.adjective and tok.tag_ in ("NNS", "NNPS")
 
     # ------------------------------------------------------------------ regions and peoples
-    def _group(
-        self, parsed: ParsedText, sent: Sentence, doc: Doc, words: list[str], m: _Match
-    ) -> _Found | None:
+    def _group(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, doc: Doc, m: _Match) -> _Found | None:
         """A region or an ethnic/religious group, with the sector of the actor noun it modifies.
 
         An adjective ("Western", "Kurdish") names an actor only in front of an actor noun: "Kurdish
@@ -714,14 +837,14 @@ class ActorResolver:
         name: str | None = None
         actor_noun = False
         if head is not None:
-            rule, phrase_start, name_span = self._sector_phrase(doc, anchor, head, how)
+            rule, phrase_start, name_span = self._sector_phrase(tk, doc, anchor, head, how)
             noun_end = head.i + 1
             if rule is not None:
                 sector, actor_noun = rule.sector, True
                 if name_span is not None:
                     name, noun_end = doc[name_span[0] : name_span[1]].text, name_span[1]
             else:
-                unnamed = self._unnamed_rule(words, head.i, doc[anchor].i + 1 if how == "mod" else head.i)
+                unnamed = self._unnamed_rule(tk.low, head.i, anchor + 1 if how == "mod" else head.i)
                 if unnamed is not None and unnamed[0].role != "modifier":
                     sector, actor_noun = unnamed[0].sector, True
             if actor_noun and not coordinated:
@@ -742,47 +865,49 @@ class ActorResolver:
         return f
 
     # ------------------------------------------------------------------ misspelt country names
-    def _misspelt(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+    def _misspelt(self, parsed: ParsedText, sent: Sentence, tk: _Tokens, found: list[_Found]) -> list[_Found]:
         """A country name with one typing error ("Afganistan", "Phillipines"): one letter dropped or added,
         or two swapped, in a capitalised proper noun of >= 6 letters that no other rule
         took, with the first letter right (typos rarely hit it, and "Prussia"/"Russia",
         "Olivia"/"Bolivia" differ there) and not tagged as a person. Confidence is low."""
-        doc = sent.span.doc
         covered = {t for f in found for t in range(f.mention.token_start, f.mention.token_end)}
         out: list[_Found] = []
-        for tok in sent.span:
-            text = tok.text
+        texts, typo_names = tk.texts, self._typo_names
+        n_tokens = len(texts)
+        for i in range(sent.span.start, sent.span.end):
+            text = texts[i]
             if (
-                tok.i in covered
-                or tok.pos_ != "PROPN"
-                or len(text) < _TYPO_MIN
+                len(text) < _TYPO_MIN
+                or text[0] not in typo_names  # no country name starts so: no hit below
+                or i in covered
+                or tk.pos[i] != "PROPN"
                 or not text.isalpha()
                 or not text[0].isupper()
-                or tok.ent_type_ == "PERSON"
+                or tk.ent[i] == "PERSON"
                 # a word of a compound ("Franco-German", "Russian-made") is no misspelt name
-                or (tok.i + 1 < len(doc) and doc[tok.i + 1].text in _HYPHENS)
-                or (tok.i > 0 and doc[tok.i - 1].text in _HYPHENS)
+                or (i + 1 < n_tokens and texts[i + 1] in _HYPHENS)
+                or (i > 0 and texts[i - 1] in _HYPHENS)
                 # a form the gazetteer knows (a demonym a rule vetoed, "Americas") is not misspelt
-                or self.gazetteer.lookup((norm(text),))
+                or self.gazetteer.lookup((tk.words[i],))
             ):
                 continue
             # "Americas" is a plural, not a misspelt "America"
             hits = {
                 iso3
-                for form, iso3 in self._typo_names.get(text[0], ())
+                for form, iso3 in typo_names[text[0]]
                 if _one_edit(text, form) and text.lower() != form.lower() + "s"
             }
             if len(hits) != 1:
                 continue
             actor = self.kb.state_actor(hits.pop())
-            m = _Match(tok.i, tok.i + 1, [])  # no gazetteer entry: via and confidence are given
-            out.append(
-                self._found(parsed, sent, tok.i, tok.i + 1, actor, m, tok.i, via="typo", confidence=CONF_TYPO)
-            )
+            m = _Match(i, i + 1, [])  # no gazetteer entry: via and confidence are given
+            out.append(self._found(parsed, sent, i, i + 1, actor, m, i, via="typo", confidence=CONF_TYPO))
         return out
 
     # ------------------------------------------------------------------ unknown organisations
-    def _named_orgs(self, parsed: ParsedText, sent: Sentence, found: list[_Found]) -> list[_Found]:
+    def _named_orgs(
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, ents: list[Span], found: list[_Found]
+    ) -> list[_Found]:
         """Organisations the knowledge base does not know, coded from their name's head noun
         (org_heads.tsv): "the Border Monitoring Committee" GOV, "the Ghanaian Miners' Union" GHALAB,
         "the ruling Progress Party" GOV. A state named inside the name gives the country
@@ -791,13 +916,18 @@ class ActorResolver:
         heads = words["head"]
         doc = sent.span.doc
         spans: list[tuple[int, int, Token]] = []
-        for ent in sent.span.ents:
+        for ent in ents:
             if ent.label_ == "ORG" and ent.root.lower_ in heads and ent.root.text[:1].isupper():
                 spans.append((ent.start, ent.end, ent.root))
         taken = {t for a, b, _ in spans for t in range(a, b)}
-        for tok in sent.span:
-            # A lower-case head after a proper name: "the Baath party", "the Wafd (Delegation) party".
-            if tok.i in taken or tok.lower_ not in heads or not tok.is_lower or tok.pos_ != "NOUN":
+        lower, pos = tk.lower, tk.pos
+        # A lower-case head after a proper name: "the Baath party", "the Wafd (Delegation) party".
+        # The cheap tests first: a Token is built only for the few head nouns.
+        for i in range(sent.span.start, sent.span.end):
+            if lower[i] not in heads or pos[i] != "NOUN" or i in taken:
+                continue
+            tok = doc[i]
+            if not tok.is_lower:
                 continue
             names = [
                 c
@@ -885,20 +1015,24 @@ class ActorResolver:
         return out
 
     # ------------------------------------------------------------------ unnamed actors
-    def _unnamed_rule(self, words: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
-        """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``."""
+    def _unnamed_rule(self, low: list[str], i: int, lo: int) -> tuple[UnnamedRule, int] | None:
+        """The longest unnamed.tsv phrase ending at token i and starting at or after ``lo``
+        (``low``: the lower-case words of the Doc)."""
+        if low[i] not in self._unnamed_last and " " not in low[i]:
+            return None  # no phrase ends in this word (a word with a space may end one mid-word)
         table = self.kb.unnamed
         for n in range(min(self._unnamed_max, i - lo + 1), 0, -1):
-            rule = table.get(" ".join(w.lower() for w in words[i - n + 1 : i + 1]))
+            rule = table.get(" ".join(low[i - n + 1 : i + 1]))
             if rule is not None:
                 return rule, i - n + 1
         return None
 
     def _unnamed_in(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], known: list[Mention]
+        self, parsed: ParsedText, sent: Sentence, tk: _Tokens, ents: list[Span], known: list[Mention]
     ) -> list[Mention]:
         """Actors named by a sector noun alone ("police", "the rebels") or a title and an unknown name."""
         doc = sent.span.doc
+        words, low, pos, dep, head = tk.words, tk.low, tk.pos, tk.dep, tk.head
         s0, s1 = sent.span.start, sent.span.end
         covered: set[int] = set()
         place: dict[int, str] = {}  # token -> country of a state mention on it ("in Kenya")
@@ -908,7 +1042,7 @@ class ActorResolver:
                 for t in range(mention.token_start, mention.token_end):
                     place[t] = mention.actor.country
         out: list[Mention] = []
-        for ent in sent.span.ents:
+        for ent in ents:
             if covered.intersection(range(ent.start, ent.end)):
                 continue
             # The parser sometimes tags a name after a title as an organisation ("Vice-President
@@ -916,7 +1050,7 @@ class ActorResolver:
             if ent.label_ == "PERSON" or (
                 ent.label_ == "ORG"
                 and ent.start > s0
-                and all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in ent)
+                and all(pos[k] == "PROPN" and tk.texts[k][:1].isupper() for k in range(ent.start, ent.end))
                 and (words[ent.start - 1].lower(),) in self._titles
                 and words[ent.start - 1].lower() not in self.kb.honorifics
             ):
@@ -925,17 +1059,17 @@ class ActorResolver:
                     out.append(found)
                     covered.update(range(found.token_start, found.token_end))
         for i in range(s0, s1):
-            tok = doc[i]
-            if i in covered or tok.pos_ not in _NOUNS:
+            if pos[i] not in _NOUNS or i in covered:
                 continue
-            if tok.dep_ in _NOUN_MODIFIER_DEPS and tok.head.i > i and tok.head.pos_ in _NOUNS:
+            if dep[i] in _NOUN_MODIFIER_DEPS and head[i] > i and pos[head[i]] in _NOUNS:
                 continue  # a modifier ("police station", "rebel group"): its head decides
-            hit = self._unnamed_rule(words, i, s0)
+            hit = self._unnamed_rule(low, i, s0)
             if hit is None or hit[0].role == "modifier":
                 continue
             rule, start = hit
             if covered.intersection(range(start, i + 1)):
                 continue
+            tok = doc[i]
             if rule.role == "counted" and not _counted(tok):
                 continue
             sector = rule.sector
@@ -944,18 +1078,18 @@ class ActorResolver:
             # leaders"); an unknown noun in front of a group noun names something else ("market
             # forces", "aid workers"); an actor word there means the noun is that actor's.
             k = start - 1
-            while k >= s0 and doc[k].dep_ in _NOUN_MODIFIER_DEPS and start <= doc[k].head.i <= i:
+            while k >= s0 and dep[k] in _NOUN_MODIFIER_DEPS and start <= head[k] <= i:
                 if k in covered:
                     veto = True
                     break
-                mod = self._unnamed_rule(words, k, k)
+                mod = self._unnamed_rule(low, k, k)
                 if mod is not None and mod[0].sector is not None:
                     # Only group nouns take the modifier's sector: "rebel group" REB, "regime troops"
                     # and "government forces" stay MIL, a "coalition government" stays GOV.
                     if rule.role == "collective" and (mod[0].sector != "GOV" or sector is None):
                         sector = mod[0].sector
                     start = k
-                elif doc[k].pos_ in _NOUNS and rule.role == "collective":
+                elif pos[k] in _NOUNS and rule.role == "collective":
                     veto = True
                     break
                 k -= 1
@@ -1089,7 +1223,7 @@ class ActorResolver:
             return tok.head.head, "of", coordinated
         return None, "", coordinated
 
-    def _sector_phrase(self, doc: Doc, anchor: int, head: Token, how: str):  # noqa: ANN202
+    def _sector_phrase(self, tk: _Tokens, doc: Doc, anchor: int, head: Token, how: str):  # noqa: ANN202
         """The sector rule of the actor noun phrase, where it starts, and a person's name in it."""
         name_span: tuple[int, int] | None = None
         if how == "of":
@@ -1097,7 +1231,7 @@ class ActorResolver:
             for c in head.lefts:
                 if c.dep_ in ("amod", "compound") and c.i < first:
                     first = c.i
-            words = [t.text.lower() for t in doc[first : head.i + 1]]
+            words = [tk.texts[k].lower() for k in range(first, head.i + 1)]
             phrase_start = first
         else:
             stop = head.i + 1
@@ -1108,7 +1242,8 @@ class ActorResolver:
                     ent_start -= 1
                 name_span = (ent_start, head.i + 1)
                 stop = ent_start
-            words = [t.text.lower() for t in doc[anchor + 1 : stop] if t.text not in ("'s", "\u2019s")]
+            texts = tk.texts
+            words = [texts[k].lower() for k in range(anchor + 1, stop) if texts[k] not in ("'s", "\u2019s")]
             phrase_start = anchor
         while words and words[0] in self.kb.honorifics and (words[0],) not in self.kb.sectors:
             words = words[1:]
@@ -1165,8 +1300,10 @@ class ActorResolver:
         )
         return _Found(mention=mention, anchor=anchor)
 
-    def _groups(self, doc: Doc, found: list[_Found]) -> None:
+    def _groups(self, tk: _Tokens, found: list[_Found]) -> None:
         """Coordinated mentions ("China and Russia", "Myanmar and Sudan", "U.S.-China") form groups."""
+        if len(found) < 2:
+            return  # no group of one
         parent = list(range(len(found)))
 
         def root(x: int) -> int:
@@ -1178,17 +1315,20 @@ class ActorResolver:
         by_anchor: dict[int, list[int]] = {}
         for n, f in enumerate(found):
             by_anchor.setdefault(f.anchor, []).append(n)
+        texts = tk.texts
         for n, f in enumerate(found):
-            tok = doc[f.anchor]
-            if tok.dep_ == "conj" and tok.head.i in by_anchor:
-                parent[root(n)] = root(by_anchor[tok.head.i][0])
+            head = tk.head[f.anchor]
+            if tk.dep[f.anchor] == "conj" and head in by_anchor:
+                parent[root(n)] = root(by_anchor[head][0])
             if n:
                 prev = found[n - 1]
                 same_token = prev.mention.token_start == f.mention.token_start == f.mention.token_end - 1
-                between = doc[prev.mention.token_end : f.mention.token_start]
                 if same_token or (
                     prev.mention.token_end <= f.mention.token_start
-                    and all(t.text in {",", "and", "or", "&", "-", "\u2013", "/"} for t in between)
+                    and all(
+                        texts[k] in _LIST_SEPARATORS
+                        for k in range(prev.mention.token_end, f.mention.token_start)
+                    )
                 ):
                     parent[root(n)] = root(n - 1)
         sizes = Counter(root(n) for n in range(len(found)))
@@ -1198,34 +1338,39 @@ class ActorResolver:
 
     # ================================================================== anaphora
     def _anaphora_in(
-        self, parsed: ParsedText, sent: Sentence, words: list[str], found: list[_Found], state: _DocState
+        self,
+        parsed: ParsedText,
+        sent: Sentence,
+        tk: _Tokens,
+        ents: list[Span],
+        found: list[_Found],
+        state: _DocState,
     ) -> list[Mention]:
         doc = sent.span.doc
         s0, s1 = sent.span.start, sent.span.end
         covered = set()
         for f in found:
             covered.update(range(f.mention.token_start, f.mention.token_end))
-        # Candidate anaphors in this sentence, in order.
+        # Candidate anaphors in this sentence, in order, left to right, none inside another.
         anaphors: list[tuple[int, int, str, str]] = []
-        lower = [w.lower() for w in words[s0:s1]]
+        low = tk.low
         first = self._anaphora_first
-        i = s0
-        while i < s1:
-            hit = None
-            for n in range(min(first.get(lower[i - s0], 0), s1 - i), 0, -1):
-                key = tuple(lower[i - s0 : i - s0 + n])
-                if key in self._anaphora and not covered.intersection(range(i, i + n)):
-                    kind, arg = self._anaphora[key]
-                    if n == 1 and doc[i].pos_ not in ("PRON", "DET"):
+        table = self._anaphora
+        free = s0  # the first token after the last anaphor
+        # Only a token that starts a phrase of anaphora.tsv can start an anaphor.
+        for i in [k for k in range(s0, s1) if low[k] in first]:
+            if i < free:
+                continue
+            for n in range(min(first[low[i]], s1 - i), 0, -1):
+                key = tuple(low[i : i + n])
+                if key in table and not covered.intersection(range(i, i + n)):
+                    kind, arg = table[key]
+                    if n == 1 and tk.pos[i] not in ("PRON", "DET"):
                         continue
-                    hit = (i, i + n, kind, arg)
+                    anaphors.append((i, i + n, kind, arg))
+                    free = i + n
                     break
-            if hit:
-                anaphors.append(hit)
-                i = hit[1]
-            else:
-                i += 1
-        self._note_unknown_persons(sent, found, anaphors, state)
+        self._note_unknown_persons(sent, tk, ents, found, anaphors, state)
         # Walk the sentence left to right: explicit mentions and anaphors enter the history in order.
         out: list[Mention] = []
         events: list[tuple[int, object]] = [(f.mention.token_start, f) for f in found]
@@ -1234,11 +1379,11 @@ class ActorResolver:
         seen_groups: set[int] = set()
         for _pos, ev in events:
             if isinstance(ev, _Found):
-                self._remember(doc, sent, found, ev, seen_groups, state)
+                self._remember(tk, sent, found, ev, seen_groups, state)
                 continue
             start, end, kind, arg = ev  # type: ignore[misc]
-            head_tok = doc[end - 1]
-            subject = _is_subject(head_tok) or (kind in ("plural", "person") and head_tok.dep_ == "poss")
+            is_subject = _subject_at(tk, end - 1)
+            subject = is_subject or (kind in ("plural", "person") and tk.dep[end - 1] == "poss")
             actors, gender_hint = self._antecedent(doc, sent, start, kind, arg, subject, state)
             if not actors:
                 continue
@@ -1255,7 +1400,7 @@ class ActorResolver:
                     order=cs,
                     actors=list(actors),
                     group=len(actors) > 1,
-                    subject=_is_subject(head_tok),
+                    subject=is_subject,
                     plural=len(actors) > 1 or kind == "plural",
                     gender=gender_hint,
                 )
@@ -1263,19 +1408,20 @@ class ActorResolver:
         return out
 
     def _remember(
-        self, doc: Doc, sent: Sentence, found: list[_Found], f: _Found, seen: set[int], state: _DocState
+        self, tk: _Tokens, sent: Sentence, found: list[_Found], f: _Found, seen: set[int], state: _DocState
     ) -> None:
         m = f.mention
         key = m.actor.country or m.actor.code
         state.salience[key] += 1
-        tok = doc[f.anchor]
         if f.group is not None:
             if f.group in seen:
                 return
             seen.add(f.group)
             members = [g for g in found if g.group == f.group]
             actors = _dedupe([g.mention.actor for g in members])
-            subject = any(_is_subject(doc[g.anchor]) or _is_subject(_np_head(doc[g.anchor])) for g in members)
+            subject = any(
+                _subject_at(tk, g.anchor) or _subject_at(tk, _np_head_at(tk, g.anchor)) for g in members
+            )
             state.items.append(
                 _Item(sent.index, m.start, actors, group=len(actors) > 1, subject=subject, plural=True)
             )
@@ -1293,7 +1439,7 @@ class ActorResolver:
                         )
                     )
             return
-        subject = _is_subject(tok) or _is_subject(_np_head(tok))
+        subject = _subject_at(tk, f.anchor) or _subject_at(tk, _np_head_at(tk, f.anchor))
         state.items.append(
             _Item(
                 sent.index,
@@ -1309,10 +1455,7 @@ class ActorResolver:
     def _gender(self, actor: Actor) -> str:
         if actor.kind != "person":
             return ""
-        for p in self.kb.persons.values():
-            if p.name == actor.name:
-                return p.gender
-        return ""
+        return self._genders.get(actor.name, "")
 
     def _antecedent(
         self, doc: Doc, sent: Sentence, start: int, kind: str, arg: str, subject: bool, state: _DocState
@@ -1413,12 +1556,18 @@ class ActorResolver:
         return any(cand.order < pos < end for pos in state.unknown_persons)
 
     def _note_unknown_persons(
-        self, sent: Sentence, found: list[_Found], anaphors: list[tuple[int, int, str, str]], state: _DocState
+        self,
+        sent: Sentence,
+        tk: _Tokens,
+        ents: list[Span],
+        found: list[_Found],
+        anaphors: list[tuple[int, int, str, str]],
+        state: _DocState,
     ) -> None:
         """Remember people and plural subjects that are no actor: "he"/"they" after them are probably them."""
         spans = [(f.mention.token_start, f.mention.token_end) for f in found]
         spans += [(a[0], a[1]) for a in anaphors]
-        for ent in sent.span.ents:
+        for ent in ents:
             if ent.label_ != "PERSON":
                 continue
             if any(a < ent.end and ent.start < b for a, b in spans):
@@ -1426,40 +1575,35 @@ class ActorResolver:
             state.unknown_persons.append(sent.offset + ent.start_char)
         covered = {t for a, b in spans for t in range(a, b)}
         doc = sent.span.doc
-        deps, tags = _dep_tag(doc)
-        subj_hashes, plural_hashes = _hashes(doc)
+        dep = tk.dep
         for i in range(sent.span.start, sent.span.end):
-            if deps[i] in subj_hashes and tags[i] in plural_hashes and i not in covered:
+            if dep[i] in _PLAIN_SUBJECT_DEPS and i not in covered:
                 tok = doc[i]
-                if not any(c.i in covered for c in tok.children):
+                if tok.tag_ in _PLURAL_TAGS and not any(c.i in covered for c in tok.children):
                     state.plural_subjects.append(sent.offset + tok.idx)
 
 
-def _texts(doc: Doc, text: str) -> list[str]:
-    """Token texts of a Doc whose text is ``text``, without building a Token object per token."""
-    arr = doc.to_array(["IDX", "LENGTH"]).tolist()
-    return [text[a : a + n] for a, n in arr]
+def _compound(word: str) -> bool:
+    """May the token hold mentions joined by hyphens or slashes ("U.S.-China", "U.S.-led")?"""
+    return len(word) >= 4 and ("-" in word or "/" in word or "\u2013" in word or "\u2014" in word)
 
 
-def _hashes(doc: Doc) -> tuple[frozenset[int], frozenset[int]]:
-    """Ids of the subject labels and plural tags (built-in symbols and hashes alike)."""
-    strings = doc.vocab.strings
-    return (
-        frozenset(strings[s] for s in ("nsubj", "nsubjpass")),
-        frozenset(strings[s] for s in ("NNS", "NNPS", "CD")),
-    )
+def _subject_at(tk: _Tokens, i: int) -> bool:
+    """Is token i, or the first conjunct of its coordination, a subject?"""
+    dep, head = tk.dep, tk.head
+    while dep[i] == "conj" and head[i] != i:
+        i = head[i]
+    return dep[i] in _SUBJECT_DEPS
 
 
-def _dep_tag(doc: Doc) -> tuple[list[int], list[int]]:
-    arr = doc.to_array(["DEP", "TAG"]).tolist()
-    return [a for a, _ in arr], [b for _, b in arr]
-
-
-def _is_subject(tok: Token) -> bool:
-    t = tok
-    while t.dep_ == "conj" and t.head.i != t.i:
-        t = t.head
-    return t.dep_ in _SUBJECT_DEPS
+def _np_head_at(tk: _Tokens, i: int) -> int:
+    """The noun token i modifies ("Chinese" in "Chinese and Russian leaders" -> "leaders")."""
+    dep, head = tk.dep, tk.head
+    while dep[i] == "conj" and head[i] != i:
+        i = head[i]
+    while dep[i] in _NP_MODIFIER_DEPS and head[i] != i:
+        i = head[i]
+    return i
 
 
 # Nouns of quantity in front of "of": "hundreds of people", "crowds of people".
@@ -1516,16 +1660,6 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1 :]
-
-
-def _np_head(tok: Token) -> Token:
-    """The noun a modifier belongs to ("Chinese" in "Chinese and Russian leaders" -> "leaders")."""
-    t = tok
-    while t.dep_ == "conj" and t.head.i != t.i:
-        t = t.head
-    while t.dep_ in _MODIFIER_DEPS | {"case"} and t.head.i != t.i:
-        t = t.head
-    return t
 
 
 def _dedupe(actors: list[Actor]) -> list[Actor]:
