@@ -21,6 +21,8 @@ REGION, ETHNIC = "region", "ethnic"
 _PRIORITY = {BLOCK: 0, PERSON_FULL: 1, ORG: 2, STATE: 3, REGION: 4, ETHNIC: 5, PERSON_ALIAS: 6}
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+NORMED_CHARACTERS = tuple(chr(c) for c in _APOSTROPHES)
+"""The characters :func:`norm` replaces, each by one character (a text without any is its own norm)."""
 
 
 def norm(text: str) -> str:

@@ -55,9 +55,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from realpolitik.actors.gazetteer import (
-    _APOSTROPHES,
     BLOCK,
     ETHNIC,
+    NORMED_CHARACTERS,
     ORG,
     PERSON_ALIAS,
     PERSON_FULL,
@@ -166,8 +166,6 @@ _TOKEN_ATTRS = ["IDX", "LENGTH", "POS", "DEP", "ENT_TYPE", "HEAD"]
 
 
 _UINT64 = (1 << 64) - 1
-# The characters norm() replaces, to tell whether it changes a text without translating it.
-_NORMED = tuple(chr(c) for c in _APOSTROPHES)
 
 
 class _Labels(dict[int, str]):
@@ -311,7 +309,7 @@ class ActorResolver:
         texts = [text[a : a + n] for a, n in zip(idx, length, strict=True)]
         lo, hi = idx[0], idx[-1] + length[-1]
         seg = text[lo:hi]
-        if any(c in seg for c in _NORMED):
+        if any(c in seg for c in NORMED_CHARACTERS):
             # norm() replaces characters one for one: its result for the Doc's text, sliced,
             # gives each token's (unless a replacement is ever made longer or shorter).
             normed = norm(seg)
