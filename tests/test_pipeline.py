@@ -111,24 +111,52 @@ def test_sentence_selection_loses_no_event_of_corpus_articles(shared_data: Path)
 
 
 def test_event_words_follow_the_lexicon_codes() -> None:
-    """A sentence is worth parsing only for a word of a lexicon row with a code: every coded lemma
-    counts; a lemma whose rows all lack a code ("say") does not count alone."""
+    """A sentence is worth parsing only for a word of a lexicon row with a code, and only if the
+    words the row's conditions name are in it: every coded row counts, with its words; a lemma
+    whose rows all lack a code ("say") does not count alone."""
     from realpolitik.events.lexicon import patterns
     from realpolitik.selection import EventWords
 
+    def condition_words(row) -> list[str]:  # type: ignore[no-untyped-def]
+        """One set of words that meets the row's word conditions."""
+        out = [row.particle] if row.particle else []
+        for names in (row.objects, row.mods, row.subjects):
+            if names:
+                out.append(sorted(names)[0])
+        if row.prep_object:
+            prep, objects = row.prep_object
+            out += [prep, *sorted(objects or [])[:1]]
+        return out
+
     words = EventWords()
-    coded = {
-        lemma
-        for (lemma, _), rows in patterns().items()
-        if any(r.code not in (None, "-") or r.mil_code not in (None, "-") for r in rows)
-    }
-    uncoded = {lemma for lemma, _ in patterns()} - coded
-    assert all(words([lemma]) for lemma in coded)
+    coded = {}
+    for (lemma, _), rows in patterns().items():
+        for r in rows:
+            if r.code not in (None, "-") or r.mil_code not in (None, "-"):
+                coded.setdefault(lemma, r)
+    uncoded = {lemma for lemma, _ in patterns()} - set(coded)
+    assert all(words([lemma, *condition_words(row)]) for lemma, row in coded.items())
     alone = [lemma for lemma in uncoded if not words.coded.word_may_trigger(lemma)]
     assert alone and not any(words([lemma]) for lemma in alone)
     if "say" in alone:
         assert not words("Officials say the weather is warm .".split())
         assert words("Officials say Iran must go .".split())  # "X must V" in a statement: a demand
+
+
+def test_event_words_need_the_words_a_row_names() -> None:
+    """A coded word whose rows all name words the sentence lacks (a particle, an object, a
+    modifier) cannot fire: the sentence is not parsed. Inflected forms count (spaCy's lemma rules)."""
+    from realpolitik.selection import EventWords
+
+    words = EventWords()
+    assert not words("They set the table .".split())  # "set fire", "set free"
+    assert words("They set fire to the embassy .".split())
+    assert not words("They ended the season .".split())  # "end talks", "end aid"...
+    assert words("They ended the negotiations .".split())
+    assert not words("He passed the law .".split())  # "martial law"
+    assert words("The army imposed martial law .".split())
+    assert not words("The forces gathered .".split())  # "force out"
+    assert words("Rebels forced out the villagers .".split())
 
 
 def test_selector_parses_the_window_before_an_anaphor() -> None:

@@ -38,12 +38,13 @@ from typing import TYPE_CHECKING
 from realpolitik.actors.kb import KnowledgeBase
 from realpolitik.actors.prefilter import SentencePrefilter
 from realpolitik.events.dates import may_hold_date
-from realpolitik.events.prefilter import TriggerFilter
+from realpolitik.events.prefilter import TriggerFilter, _regular_stems
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from realpolitik.events.coder import EventCoder
+    from realpolitik.events.lexicon import Pattern
 
 # How many sentences back the resolver looks for an antecedent (ActorResolver._antecedent): 2 for
 # the pronoun kinds of anaphora.tsv ("he", "they"), 3 for the others ("the two countries").
@@ -63,35 +64,117 @@ class _LemmaWords(TriggerFilter):
         self.lemmas = frozenset(lemmas)
         self._cache = {}
 
+    def stems(self, word: str) -> set[str]:
+        """The lemmas of the set this word may have, by TriggerFilter's rules."""
+        w = word.lower()
+        return ({*_regular_stems(w)} | self.irregular.get(w, frozenset())) & self.lemmas
+
 
 class EventWords:
-    """Can the coder emit an event from a sentence with these words? (False only when it cannot.)"""
+    """Can the coder emit an event from a sentence with these words? (False only when it cannot.)
+
+    A word that may be the lemma of a coded lexicon row is not enough: the row's conditions on
+    other words must be able to hold too. Those that name words are checked on the sentence's
+    words (any of them, wherever they stand): a particle or a preposition ("call off", "hold ...
+    as shields") must occur; an object, a modifier or a subject the row names ("end" + "talks",
+    "martial" + "law") must be a possible lemma, or the lower-case form, of one of the words.
+    Conditions on the parse alone (an object of any kind, a that-clause) are taken as met."""
 
     def __init__(self) -> None:
         from realpolitik.events.lexicon import patterns
         from realpolitik.events.modality import cues
 
-        coded: set[str] = set()
+        self.rows: dict[str, list[Pattern]] = {}  # coded rows by lemma, every part of speech
         speech: set[str] = set()
         for (lemma, _pos), rows in patterns().items():
-            if any(_has_code(r.code) or _has_code(r.mil_code) for r in rows):
-                coded.add(lemma)
+            coded = [r for r in rows if _has_code(r.code) or _has_code(r.mil_code)]
+            if coded:
+                self.rows.setdefault(lemma, []).extend(coded)
             if any(r.frame == "speech" for r in rows):
                 speech.add(lemma)
-        self.coded = _LemmaWords(coded)
-        self.speech = _LemmaWords(speech - coded)
+        self.coded = _LemmaWords(self.rows)
+        # A speech verb over a "must" clause is a demand, whatever coded rows it has besides.
+        self.speech = _LemmaWords(speech)
         self.modal = (
             frozenset(w for w, kind in cues().items() if kind in ("demand_modal", "appeal_modal"))
             | _HAVE_NEED_FORMS
         )
+        self.lemmas = PossibleLemmas()
 
     def __call__(self, words: Iterable[str]) -> bool:
         words = list(words)
-        if any(self.coded.word_may_trigger(w) for w in words):
-            return True
+        low: set[str] | None = None
+        lemmas: set[str] | None = None
+        for w in words:
+            if not self.coded.word_may_trigger(w):
+                continue
+            if low is None:
+                low = {x.lower() for x in words}
+                lemmas = low.union(*(self.lemmas(x) for x in words))
+            assert lemmas is not None
+            for lemma in (self.lemmas(w) | self.coded.stems(w)) & self.rows.keys():
+                if any(_may_hold(r, low, lemmas) for r in self.rows[lemma]):
+                    return True
         return any(self.speech.word_may_trigger(w) for w in words) and any(
             w.lower() in self.modal for w in words
         )
+
+
+def _may_hold(row: Pattern, low: set[str], lemmas: set[str]) -> bool:
+    """May the word conditions of a lexicon row hold in a sentence of these lower-case words and
+    possible lemmas (lower-case forms included)? (As EventCoder._pick reads them.)"""
+    if row.particle and row.particle not in low:
+        return False
+    if row.objects is not None and row.objects.isdisjoint(lemmas):
+        return False
+    if row.mods is not None and row.mods.isdisjoint(lemmas):
+        return False
+    if row.subjects is not None and row.subjects.isdisjoint(lemmas):
+        return False
+    if row.prep_object is not None:
+        prep, objects = row.prep_object
+        if prep not in low or (objects is not None and objects.isdisjoint(lemmas)):
+            return False
+    return True
+
+
+class PossibleLemmas:
+    """``lemmas(word)``: every lemma spaCy's pipeline may give the word, whatever its part of
+    speech: its lower-case form, its rule lemmatizer's exceptions and suffix rules for every part
+    of speech (realpolitik.nlp loads the rule lemmatizer), and the lemmas the attribute ruler's
+    patterns set. A superset: a false lemma costs a parse, a missing one an event."""
+
+    def __init__(self) -> None:
+        from realpolitik.nlp import load_nlp
+
+        nlp = load_nlp()
+        lookups = nlp.get_pipe("lemmatizer").lookups
+        self.rules: list[tuple[str, str]] = []
+        self.exceptions: dict[str, set[str]] = {}
+        if "lemma_rules" in lookups.tables:
+            for rules in lookups.get_table("lemma_rules").values():
+                self.rules.extend((old, new) for old, new in rules)
+        if "lemma_exc" in lookups.tables:
+            for table in lookups.get_table("lemma_exc").values():
+                for form, lemmas in table.items():
+                    self.exceptions.setdefault(form, set()).update(lemmas)
+        self.ruler = frozenset(
+            str(rule["attrs"]["LEMMA"]).lower()
+            for rule in nlp.get_pipe("attribute_ruler").patterns
+            if "LEMMA" in rule.get("attrs", {})
+        )
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def __call__(self, word: str) -> frozenset[str]:
+        found = self._cache.get(word)
+        if found is None:
+            lower = word.lower()
+            forms = {lower, *self.ruler, *self.exceptions.get(lower, ())}
+            forms.update(
+                lower[: len(lower) - len(old)] + new for old, new in self.rules if lower.endswith(old)
+            )
+            found = self._cache[word] = frozenset(f for f in forms if f)
+        return found
 
 
 def _has_code(code: str | None) -> bool:
