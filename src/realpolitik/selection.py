@@ -32,13 +32,14 @@ brings its own window in turn (a pronoun resolved there is an antecedent for the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from realpolitik.actors.kb import KnowledgeBase
 from realpolitik.actors.prefilter import SentencePrefilter
 from realpolitik.events.dates import may_hold_date
-from realpolitik.events.prefilter import TriggerFilter, _regular_stems
+from realpolitik.events.prefilter import TriggerFilter
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -63,11 +64,6 @@ class _LemmaWords(TriggerFilter):
         super().__init__()
         self.lemmas = frozenset(lemmas)
         self._cache = {}
-
-    def stems(self, word: str) -> set[str]:
-        """The lemmas of the set this word may have, by TriggerFilter's rules."""
-        w = word.lower()
-        return ({*_regular_stems(w)} | self.irregular.get(w, frozenset())) & self.lemmas
 
 
 class EventWords:
@@ -112,7 +108,7 @@ class EventWords:
                 low = {x.lower() for x in words}
                 lemmas = low.union(*(self.lemmas(x) for x in words))
             assert lemmas is not None
-            for lemma in (self.lemmas(w) | self.coded.stems(w)) & self.rows.keys():
+            for lemma in (self.lemmas(w) | self.coded.lemmas_of(w)) & self.rows.keys():
                 if any(_may_hold(r, low, lemmas) for r in self.rows[lemma]):
                     return True
         return any(self.speech.word_may_trigger(w) for w in words) and any(
@@ -142,9 +138,10 @@ class PossibleLemmas:
     """``lemmas(word)``: every lemma spaCy's pipeline may give the word, whatever its part of
     speech: its lower-case form, its rule lemmatizer's exceptions and suffix rules for every part
     of speech (realpolitik.nlp loads the rule lemmatizer), and the lemmas the attribute ruler's
-    patterns set. A superset: a false lemma costs a parse, a missing one an event."""
+    patterns set for it ("'d" -> "would", "gon" -> "go"). A superset: a false lemma costs a
+    parse, a missing one an event."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = 200_000) -> None:
         from realpolitik.nlp import load_nlp
 
         nlp = load_nlp()
@@ -158,21 +155,47 @@ class PossibleLemmas:
             for table in lookups.get_table("lemma_exc").values():
                 for form, lemmas in table.items():
                     self.exceptions.setdefault(form, set()).update(lemmas)
-        self.ruler = frozenset(
-            str(rule["attrs"]["LEMMA"]).lower()
-            for rule in nlp.get_pipe("attribute_ruler").patterns
-            if "LEMMA" in rule.get("attrs", {})
-        )
+        # The ruler's lemmas, by the word its pattern names at the token it sets (a regular
+        # expression for a few: "^y'?$"); a pattern that names no word there sets its lemma on
+        # any word (none in en_core_web_sm: then every word may have it).
+        self.ruler_words: dict[str, set[str]] = {}
+        self.ruler_patterns: list[tuple[re.Pattern[str], str]] = []
+        self.ruler_any: set[str] = set()
+        for rule in nlp.get_pipe("attribute_ruler").patterns:
+            lemma = rule.get("attrs", {}).get("LEMMA")
+            if lemma is None:
+                continue
+            lemma = str(lemma).lower()
+            for pattern in rule["patterns"]:
+                spec = pattern[rule.get("index", 0)].get("LOWER")
+                if isinstance(spec, str):
+                    self.ruler_words.setdefault(spec, set()).add(lemma)
+                elif isinstance(spec, dict) and set(spec) == {"IN"}:
+                    for word in spec["IN"]:
+                        self.ruler_words.setdefault(str(word), set()).add(lemma)
+                elif isinstance(spec, dict) and set(spec) == {"REGEX"}:
+                    self.ruler_patterns.append((re.compile(spec["REGEX"]), lemma))
+                else:
+                    self.ruler_any.add(lemma)
         self._cache: dict[str, frozenset[str]] = {}
+        self.max_entries = max_entries
 
     def __call__(self, word: str) -> frozenset[str]:
         found = self._cache.get(word)
         if found is None:
             lower = word.lower()
-            forms = {lower, *self.ruler, *self.exceptions.get(lower, ())}
+            forms = {
+                lower,
+                *self.ruler_any,
+                *self.exceptions.get(lower, ()),
+                *self.ruler_words.get(lower, ()),
+            }
+            forms.update(lemma for regex, lemma in self.ruler_patterns if regex.search(lower))
             forms.update(
                 lower[: len(lower) - len(old)] + new for old, new in self.rules if lower.endswith(old)
             )
+            if len(self._cache) >= self.max_entries:  # a bounded cache: start afresh
+                self._cache.clear()
             found = self._cache[word] = frozenset(f for f in forms if f)
         return found
 

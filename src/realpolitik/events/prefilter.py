@@ -67,5 +67,10 @@ class TriggerFilter:
             self._cache[w] = hit
         return hit
 
+    def lemmas_of(self, word: str) -> set[str]:
+        """The lemmas of the set this word may have, by these rules."""
+        w = word.lower()
+        return ({*_regular_stems(w)} | self.irregular.get(w, frozenset())) & self.lemmas
+
     def __call__(self, words: Iterable[str]) -> bool:
         return any(self.word_may_trigger(w) for w in words)
