@@ -263,3 +263,4 @@ def test_worker_batches_are_shared_out_in_order() -> None:
         assert [x for g in groups for x in g] == list(range(n))
         assert len(groups) == min(n, max(2, -(-n // ANALYSE_GROUP)))
         assert max(map(len, groups)) - min(map(len, groups)) <= 1
+    assert [len(g) for g in _groups(list(range(4)), 2, group=1)] == [1, 1, 1, 1]  # type: ignore[arg-type]

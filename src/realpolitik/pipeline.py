@@ -199,7 +199,7 @@ class Pipeline:
             for chunk in batched(articles, max(1, group)):
                 yield from _analyse_group_safely(self, chunk)
             return
-        yield from _analyse_in_workers(self, articles)
+        yield from _analyse_in_workers(self, articles, group)
 
     def extract_text(
         self, text: str, *, date: date | str | None = None, doc_id: str | None = None
@@ -424,11 +424,11 @@ def _work(articles: list[Article]) -> list[AnalysedArticle | InputProblem]:
     return _analyse_group_safely(_WORKER, articles)
 
 
-def _groups(batch: list[Article], workers: int) -> list[list[Article]]:
-    """A batch cut into groups of at most ANALYSE_GROUP articles, and into at least as many
-    groups as there are workers, of near-equal sizes: a last, short batch is shared out rather
-    than left to one worker while the others wait."""
-    n = max(workers, -(-len(batch) // ANALYSE_GROUP))
+def _groups(batch: list[Article], workers: int, group: int = ANALYSE_GROUP) -> list[list[Article]]:
+    """A batch cut into groups of at most ``group`` articles, and into at least as many groups as
+    there are workers, of near-equal sizes: a last, short batch is shared out rather than left to
+    one worker while the others wait."""
+    n = max(workers, -(-len(batch) // max(1, group)))
     size, extra = divmod(len(batch), n)
     out: list[list[Article]] = []
     start = 0
@@ -441,21 +441,21 @@ def _groups(batch: list[Article], workers: int) -> list[list[Article]]:
 
 
 def _analyse_in_workers(
-    pipeline: Pipeline, articles: Iterable[Article], per_worker: int = 2
+    pipeline: Pipeline, articles: Iterable[Article], group: int = ANALYSE_GROUP, per_worker: int = 2
 ) -> Iterator[AnalysedArticle | InputProblem]:
     """Analyse in a process pool, in input order, one batch in flight while the last is consumed.
-    Each worker takes groups of ANALYSE_GROUP articles (parsed together), ``per_worker`` of them
-    a batch."""
+    Each worker takes groups of ``group`` articles (parsed together), ``per_worker`` of them a
+    batch: a live stream (``group`` 1) waits for a few articles only."""
     ctx = _worker_context()
-    batch_size = pipeline.n_process * per_worker * ANALYSE_GROUP
+    batch_size = pipeline.n_process * per_worker * max(1, group)
     with ctx.Pool(
         pipeline.n_process, initializer=_init_worker, initargs=(pipeline.select_sentences,)
     ) as pool:
         pending = None
         for batch in batched(articles, batch_size):
-            job = pool.map_async(_work, _groups(batch, pipeline.n_process), chunksize=1)
+            job = pool.map_async(_work, _groups(batch, pipeline.n_process, group), chunksize=1)
             if pending is not None:
-                yield from (item for group in pending.get() for item in group)
+                yield from (item for done in pending.get() for item in done)
             pending = job
         if pending is not None:
-            yield from (item for group in pending.get() for item in group)
+            yield from (item for done in pending.get() for item in done)
