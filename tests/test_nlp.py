@@ -219,6 +219,42 @@ def test_numpy_gemm_gives_the_stock_annotations(nlp) -> None:
         assert annotations(ours) == annotations(theirs)
 
 
+def test_inference_maxout_gives_thincs_values(nlp) -> None:
+    """realpolitik.nlp.load_nlp gives the models' maxout layers an inference-only forward pass
+    (maxout_for_inference): every such layer is changed, each gives exactly the floats of thinc's
+    own forward pass on real encoder input, and training still runs thinc's pass and its
+    backpropagation."""
+    import numpy
+    import pytest
+    from thinc.layers import maxout
+
+    from realpolitik.nlp import _maxout_forward
+
+    layers = [
+        node
+        for _, c in nlp.components
+        if hasattr(getattr(c, "model", None), "walk")
+        for node in c.model.walk()
+        if node.name == "maxout"
+    ]
+    # tagger/parser encoder and NER encoder: an embedding mixer and four window layers each
+    assert len([n for n in layers if n._func is _maxout_forward]) >= 10
+    assert not any(n._func is maxout.forward for n in layers)
+    rng = numpy.random.default_rng(7)
+    for node in layers:
+        X = rng.normal(size=(37, node.get_dim("nI"))).astype("float32")
+        ours, _ = node._func(node, X, is_train=False)
+        theirs, _ = maxout.forward(node, X, is_train=False)
+        assert ours.dtype == theirs.dtype and numpy.array_equal(ours, theirs)
+        trained, backprop = node._func(node, X, is_train=True)
+        assert numpy.array_equal(trained, theirs)
+        assert backprop(numpy.ones_like(trained)).shape == X.shape
+    first = layers[0]
+    _, no_backprop = _maxout_forward(first, numpy.zeros((2, first.get_dim("nI")), "float32"), False)
+    with pytest.raises(RuntimeError, match="inference"):
+        no_backprop(numpy.zeros((2, first.get_dim("nO")), "float32"))
+
+
 def test_rule_lemmatizer_undoes_silent_e_inflections(nlp) -> None:
     """spaCy is pinned to 3.8.7: the builds from 3.8.8 on lemmatise these as "hat", "wag", "rap",
     "hop", and the coder's lexicon rows ("wage war", "rape", "hope to") stop matching."""
