@@ -219,29 +219,28 @@ def test_numpy_gemm_gives_the_stock_annotations(nlp) -> None:
         assert annotations(ours) == annotations(theirs)
 
 
-def test_inference_maxout_gives_thincs_values(nlp) -> None:
-    """realpolitik.nlp.load_nlp gives the models' maxout layers an inference-only forward pass
-    (maxout_for_inference): every such layer is changed, each gives exactly the floats of thinc's
-    own forward pass on real encoder input, and training still runs thinc's pass and its
-    backpropagation."""
+def test_inference_forwards_give_thincs_floats(nlp) -> None:
+    """realpolitik.nlp.load_nlp gives the models' maxout and hash-embedding layers forward passes
+    made for inference (inference_forwards): every such layer is changed, each gives exactly the
+    floats of thinc's own pass (on random input and on a real sentence's features), and training
+    still runs thinc's pass and its backpropagation."""
     import numpy
     import pytest
-    from thinc.layers import maxout
+    from thinc.layers import hashembed, maxout
 
-    from realpolitik.nlp import _maxout_forward
+    from realpolitik.nlp import _hashembed_forward, _maxout_forward
 
-    layers = [
-        node
-        for _, c in nlp.components
-        if hasattr(getattr(c, "model", None), "walk")
-        for node in c.model.walk()
-        if node.name == "maxout"
+    nodes = [
+        n for _, c in nlp.components if hasattr(getattr(c, "model", None), "walk") for n in c.model.walk()
     ]
-    # tagger/parser encoder and NER encoder: an embedding mixer and four window layers each
-    assert len([n for n in layers if n._func is _maxout_forward]) >= 10
-    assert not any(n._func is maxout.forward for n in layers)
+    maxouts = [n for n in nodes if n.name == "maxout"]
+    embeds = [n for n in nodes if n.name.startswith("hashembed")]
+    # tagger/parser encoder and NER encoder: an embedding mixer and four window layers each,
+    # and six hash tables each
+    assert len(maxouts) >= 10 and all(n._func is _maxout_forward for n in maxouts)
+    assert len(embeds) >= 12 and all(n._func is _hashembed_forward for n in embeds)
     rng = numpy.random.default_rng(7)
-    for node in layers:
+    for node in maxouts:
         X = rng.normal(size=(37, node.get_dim("nI"))).astype("float32")
         ours, _ = node._func(node, X, is_train=False)
         theirs, _ = maxout.forward(node, X, is_train=False)
@@ -249,10 +248,18 @@ def test_inference_maxout_gives_thincs_values(nlp) -> None:
         trained, backprop = node._func(node, X, is_train=True)
         assert numpy.array_equal(trained, theirs)
         assert backprop(numpy.ones_like(trained)).shape == X.shape
-    first = layers[0]
-    _, no_backprop = _maxout_forward(first, numpy.zeros((2, first.get_dim("nI")), "float32"), False)
+    from spacy.attrs import IS_SPACE, NORM, PREFIX, SHAPE, SPACY, SUFFIX
+
+    doc = nlp.make_doc("Iran's envoy met NATO officials in Brussels on Tuesday, 3 days after the strike.")
+    features = doc.to_array([NORM, PREFIX, SUFFIX, SHAPE, SPACY, IS_SPACE]).astype("uint64")
+    random_ids = rng.integers(0, 2**63, size=(50,), dtype="uint64")
+    for node in embeds:
+        for ids in (numpy.ascontiguousarray(features[:, node.attrs["column"]]), random_ids):
+            ours, _ = node._func(node, ids, is_train=False)
+            theirs, _ = hashembed.forward(node, ids, is_train=False)
+            assert ours.dtype == theirs.dtype and numpy.array_equal(ours, theirs)
     with pytest.raises(RuntimeError, match="inference"):
-        no_backprop(numpy.zeros((2, first.get_dim("nO")), "float32"))
+        _maxout_forward(maxouts[0], numpy.zeros((2, maxouts[0].get_dim("nI")), "float32"), False)[1](None)
 
 
 def test_rule_lemmatizer_undoes_silent_e_inflections(nlp) -> None:

@@ -122,7 +122,7 @@ def load_nlp() -> Language:
         ) from exc
     index_tables_as_sets(nlp)
     gemm_by_numpy(nlp)
-    maxout_for_inference(nlp)
+    inference_forwards(nlp)
     return nlp
 
 
@@ -164,47 +164,66 @@ def gemm_by_numpy(nlp: Language) -> bool:
 
     fast = NumpyOps(use_blis=False)
     swapped = False
-    for _name, component in nlp.components:
-        model = getattr(component, "model", None)
-        if model is None or not hasattr(model, "walk"):
-            continue
-        for node in model.walk():
-            if type(node.ops) is NumpyOps and node.ops.use_blis:
-                node.ops = fast
-                swapped = True
+    for node in _model_nodes(nlp):
+        if type(node.ops) is NumpyOps and node.ops.use_blis:
+            node.ops = fast
+            swapped = True
     if swapped:
         _one_blas_thread()
     return swapped
 
 
-def maxout_for_inference(nlp: Language) -> int:
-    """Give the models' maxout layers a forward pass for inference that keeps only the maximum.
+def inference_forwards(nlp: Language) -> dict[str, int]:
+    """Give two kinds of the models' layers forward passes made for inference: same floats, less time.
 
-    A maxout layer (the token-to-vector encoders of the tagger/parser and of NER: five each)
-    computes ``pieces`` candidate values per output and keeps the largest. thinc's forward pass
-    (``thinc.layers.maxout.forward``) asks its ops for the maximum *and* which piece won, which
-    only training needs, through a loop over every output that takes about a fifth of the
-    encoders' time; an element-wise ``numpy.maximum`` over the pieces finds the same values
-    (a maximum is exact: same floats, so the same annotations, tests/test_nlp.py) five times
-    faster. Training (``is_train``) still runs thinc's own forward pass and backpropagation.
-    Returns the number of layers changed."""
-    from thinc.layers import maxout
+    - A maxout layer (the token-to-vector encoders of the tagger/parser and of NER: five each)
+      computes ``pieces`` candidate values per output and keeps the largest. thinc's forward pass
+      (``thinc.layers.maxout.forward``) asks its ops for the maximum *and* which piece won, which
+      only training needs, through a loop over every output that took about a fifth of the
+      encoders' time; an element-wise ``numpy.maximum`` over the pieces finds the same values (a
+      maximum is exact) five times faster.
+    - A hash embedding (``thinc.layers.hashembed.forward``: four rows of a table summed per token,
+      six tables per encoder) adds the rows one BLAS call per row (96 floats); numpy's ``take``
+      of each key's rows for all tokens, added in the same order, gives the same sums in half the
+      time. thinc adds the first row to zeros, which turns a -0.0 into 0.0, so a table holding a
+      -0.0 keeps thinc's pass (none of the pinned model's do).
 
-    changed = 0
+    Training (``is_train``) still runs thinc's own passes and their backpropagation. The
+    annotations are those of the stock pipeline (tests/test_nlp.py). Returns the number of layers
+    changed, by layer name."""
+    import numpy
+    from thinc.layers import hashembed, maxout
+
+    ours = {maxout.forward: _maxout_forward, hashembed.forward: _hashembed_forward}
+    changed: dict[str, int] = {}
+    for node in _model_nodes(nlp):
+        inference = ours.get(node._func)
+        if inference is None:
+            continue
+        if inference is _hashembed_forward:
+            table = node.get_param("E")
+            if bool(numpy.any((table == 0) & numpy.signbit(table))):
+                continue
+        node._func = inference
+        changed[node.name] = changed.get(node.name, 0) + 1
+    return changed
+
+
+def _model_nodes(nlp: Language) -> Iterator[Any]:
+    """Every layer of every statistical component's model."""
     for _name, component in nlp.components:
         model = getattr(component, "model", None)
-        if model is None or not hasattr(model, "walk"):
-            continue
-        for node in model.walk():
-            if node._func is maxout.forward:
-                node._func = _maxout_forward
-                changed += 1
-    return changed
+        if model is not None and hasattr(model, "walk"):
+            yield from model.walk()
+
+
+def _no_backprop(_gradient: Any) -> Any:
+    raise RuntimeError("a layer run for inference (is_train=False) cannot backpropagate")
 
 
 def _maxout_forward(model: Any, X: Any, is_train: bool) -> tuple[Any, Any]:
     """``thinc.layers.maxout.forward`` for inference: the same products, the same maxima, no
-    record of the winning pieces (see maxout_for_inference)."""
+    record of the winning pieces (see inference_forwards)."""
     import numpy
     from thinc.layers import maxout
 
@@ -218,11 +237,23 @@ def _maxout_forward(model: Any, X: Any, is_train: bool) -> tuple[Any, Any]:
     best = numpy.maximum(by_piece[:, :, 0], by_piece[:, :, 1]) if pieces > 1 else by_piece[:, :, 0].copy()
     for piece in range(2, pieces):
         numpy.maximum(best, by_piece[:, :, piece], out=best)
+    return best, _no_backprop
 
-    def backprop(d_best: Any) -> Any:
-        raise RuntimeError("maxout layer run for inference (is_train=False) cannot backpropagate")
 
-    return best, backprop
+def _hashembed_forward(model: Any, ids: Any, is_train: bool) -> tuple[Any, Any]:
+    """``thinc.layers.hashembed.forward`` for inference: the same keys, the same rows added in
+    the same order (see inference_forwards)."""
+    from thinc.layers import hashembed
+
+    table = model.get_param("E")
+    if is_train or len(ids) == 0:
+        return hashembed.forward(model, ids, is_train)
+    ids = model.ops.as_contig(ids, dtype="uint64")
+    keys = model.ops.hash(ids, model.attrs["seed"]) % table.shape[0]
+    summed = table.take(keys[:, 0], axis=0)
+    for k in range(1, keys.shape[1]):
+        summed += table.take(keys[:, k], axis=0)
+    return summed, _no_backprop
 
 
 def _one_blas_thread() -> None:
