@@ -15,8 +15,10 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) install -c constraints.txt -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt setup.py
+	# The compiled parse loop (setup.py) is built against this venv's pinned spaCy: build tools first.
+	$(PIP) install -c constraints.txt setuptools wheel Cython spacy
+	$(PIP) install -c constraints.txt --no-build-isolation -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -123,6 +123,9 @@ def load_nlp() -> Language:
     index_tables_as_sets(nlp)
     gemm_by_numpy(nlp)
     inference_forwards(nlp)
+    from realpolitik.nlp.transition import use_fast_loop
+
+    use_fast_loop(nlp)
     return nlp
 
 
