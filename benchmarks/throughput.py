@@ -5,8 +5,10 @@
 For each process count it times, on the same first N articles of the corpus:
   spacy    nlp.pipe of every paragraph with the same model (the bare pipeline, as spaCy ships it),
   spacy-tuned  the same model as realpolitik loads it (realpolitik.nlp.load_nlp): the lemmatizer's
-           index lists made sets (index_tables_as_sets) and the matrix products done by numpy's
-           BLAS instead of thinc's BLIS (gemm_by_numpy); same annotations, so this row shows how
+           index lists made sets (index_tables_as_sets), the matrix products done by numpy's
+           BLAS instead of thinc's BLIS (gemm_by_numpy), inference-only maxout and hash-embedding
+           layers (inference_forwards) and the compiled greedy loop of the parser and NER
+           (realpolitik.nlp.transition); same annotations, so this row shows how
            much of realpolitik's speed comes from loading the model well rather than parsing less,
   extract  realpolitik's Pipeline.extract (read, select sentences, parse, resolve actors, code),
   ingest   the same, saving into a fresh DuckDB store.

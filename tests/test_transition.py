@@ -37,6 +37,9 @@ def test_load_nlp_parses_with_the_loop(nlp) -> None:
         assert isinstance(component, GreedyTransitionComponent)
         assert component.moves is component.component.moves  # the component's own, shared
     assert use_fast_loop(nlp) == []  # already in place: not wrapped twice
+    import copy
+
+    assert copy.copy(nlp.get_pipe("parser")).component is nlp.get_pipe("parser").component
     doc = nlp("Russia accused Ukraine of shelling the plant; Putin met Xi Jinping in Beijing.")
     assert [(t.text, t.dep_) for t in doc if t.dep_ in ("nsubj", "dobj")][:2] == [
         ("Russia", "nsubj"),

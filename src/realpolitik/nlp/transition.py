@@ -38,6 +38,8 @@ class GreedyTransitionComponent:
         self.component = component
 
     def __getattr__(self, name: str) -> Any:
+        if name == "component":  # not set yet: an instance being copied or unpickled
+            raise AttributeError(name)
         return getattr(self.component, name)
 
     def __repr__(self) -> str:
